@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { applyRetention } from '../../storage/retention.ts';
+import { buildCollector } from '../../collector/server.ts';
+import { createLogger, fail, loadCliConfig, openStore, withStorageOptions, type CommonOptions } from '../context.ts';
+
+interface ServeOptions extends CommonOptions {
+  host?: string;
+  port?: string;
+}
+
+/** A part running in the serve process that must be stopped on shutdown. */
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/** `modelwatch serve`: collector, read API (and, as they land, analyzer, alerts and UI) in one process. */
+export function registerServe(program: Command): void {
+  withStorageOptions(
+    program
+      .command('serve')
+      .description('run the collector (OTLP/HTTP + /v1/predictions) and the read API; embedded ClickHouse unless --clickhouse-url')
+      .option('--host <host>', 'address to bind (default 127.0.0.1: loopback only)')
+      .option('-p, --port <port>', 'port to listen on (default 4318)'),
+  ).action(async (opts: ServeOptions) => {
+    const config = loadCliConfig(opts, { 'server.host': opts.host, 'server.port': opts.port });
+    const log = createLogger(config);
+    let store;
+    try {
+      store = await openStore(config, log);
+      await applyRetention(store, config.storage.retentionDays);
+    } catch (err) {
+      fail(err);
+    }
+    const collector = buildCollector({ store, config, logger: log });
+    const parts: Stoppable[] = [];
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'shutting down: finishing requests and flushing queued rows');
+      try {
+        // Close the listener first: in-flight requests finish (their rows flush), new ones are refused.
+        await collector.app.close();
+        for (const p of parts) await p.stop();
+        await collector.writer.close();
+        await store.close();
+        log.info('stopped');
+        process.exit(0);
+      } catch (err) {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      }
+    };
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    try {
+      const address = await collector.app.listen({ host: config.server.host, port: config.server.port });
+      log.info({ address, mode: store.mode }, 'modelwatch listening');
+      process.stderr.write(`modelwatch ${store.mode === 'embedded' ? `(embedded ClickHouse in ${config.storage.dataDir})` : `(ClickHouse ${config.storage.url})`} listening on ${address}\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+}

@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+import { registerServe } from './commands/serve.ts';
+import { registerMigrate } from './commands/migrate.ts';
+
+/** Builds the `modelwatch` command with every subcommand registered. */
+export function buildProgram(): Command {
+  const program = new Command('modelwatch')
+    .description('Observability and drift monitoring for production ML models, on ClickHouse')
+    .version('0.1.0')
+    .showHelpAfterError();
+  // Each subcommand lives in cli/commands/<name>.ts and registers itself here.
+  registerServe(program);
+  registerMigrate(program);
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

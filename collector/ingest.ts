@@ -1,0 +1,75 @@
+import { Counter, type Registry } from 'prom-client';
+import { MwError } from '../core/errors.ts';
+import type { BatchWriter } from '../storage/writer.ts';
+import { transformLogs } from './otlp/logs.ts';
+import { transformMetrics } from './otlp/metrics.ts';
+import { transformTraces } from './otlp/traces.ts';
+import type { PredictionRow } from './predictions/record.ts';
+
+/** What happened to the records of one request: how many were stored and rejected, and why. */
+export interface IngestResult {
+  accepted: number;
+  rejected: number;
+  errors: string[];
+}
+
+type TableRows = [table: string, rows: readonly object[]];
+
+/**
+ * Turns decoded payloads (OTLP logs/metrics/traces, flat predictions) into table rows and hands
+ * them to the batch writer. Resolves once every row is durable; throws MW_ERR_QUEUE_FULL (before
+ * writing anything) when the writer cannot take the rows. HTTP and Kafka both go through here.
+ */
+export class Ingestor {
+  private readonly received: Counter<string>;
+  private readonly rejected: Counter<string>;
+
+  constructor(private readonly writer: BatchWriter, registry?: Registry) {
+    const registers = registry ? [registry] : [];
+    this.received = new Counter({ name: 'modelwatch_records_received_total', help: 'Records received, by signal', labelNames: ['signal'], registers });
+    this.rejected = new Counter({ name: 'modelwatch_records_rejected_total', help: 'Records rejected as invalid, by signal', labelNames: ['signal'], registers });
+  }
+
+  /** Stores a decoded ExportLogsServiceRequest. */
+  async logs(req: unknown): Promise<IngestResult> {
+    const b = transformLogs(req);
+    return this.store('logs', [['predictions', b.predictions], ['ground_truth', b.groundTruth], ['logs', b.logs]], b.rejected, b.errors);
+  }
+
+  /** Stores a decoded ExportMetricsServiceRequest. */
+  async metrics(req: unknown): Promise<IngestResult> {
+    const b = transformMetrics(req);
+    // GPU samples are copies of points already counted.
+    const accepted = b.points.length + b.histograms.length;
+    return this.store('metrics', [['metric_points', b.points], ['metric_histograms', b.histograms], ['gpu_samples', b.gpu]], b.rejected, b.errors, accepted);
+  }
+
+  /** Stores a decoded ExportTraceServiceRequest. */
+  async traces(req: unknown): Promise<IngestResult> {
+    const b = transformTraces(req);
+    return this.store('traces', [['spans', b.spans]], b.rejected, b.errors);
+  }
+
+  /** Stores prediction rows already validated (flat JSON / NDJSON, Kafka). */
+  async predictions(rows: PredictionRow[], rejected: number, errors: string[]): Promise<IngestResult> {
+    return this.store('predictions', [['predictions', rows]], rejected, errors);
+  }
+
+  private async store(signal: string, tables: TableRows[], rejected: number, errors: string[], accepted?: number): Promise<IngestResult> {
+    const total = tables.reduce((n, [, rows]) => n + rows.length, 0);
+    const count = accepted ?? total;
+    this.received.inc({ signal }, count + rejected);
+    if (rejected) this.rejected.inc({ signal }, rejected);
+    if (!this.writer.canAccept(total)) {
+      throw new MwError('MW_ERR_QUEUE_FULL', `${this.writer.queuedRows} rows queued`);
+    }
+    await Promise.all(tables.filter(([, rows]) => rows.length > 0).map(([table, rows]) => this.writer.write(table, rows)));
+    return { accepted: count, rejected, errors };
+  }
+}
+
+/** Formats the partial_success message: the count and the first problems. */
+export function partialMessage(r: IngestResult): string {
+  if (r.rejected === 0) return '';
+  return `${r.rejected} record(s) rejected; first problems: ${r.errors.join('; ')}`;
+}

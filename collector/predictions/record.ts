@@ -1,0 +1,115 @@
+/** Feature names: the same rule the SDK applies (letters, digits, `_ . -`, at most 128). */
+export const FEATURE_NAME = /^[A-Za-z_][A-Za-z0-9_.\-]{0,127}$/;
+
+/** A prediction as the collector understands it, whatever it arrived as (OTLP log, JSON, Kafka). */
+export interface PredictionInput {
+  tsMs: number;
+  model: unknown;
+  version?: unknown;
+  environment?: string;
+  service?: string;
+  host?: string;
+  id?: unknown;
+  value?: unknown;
+  label?: unknown;
+  score?: unknown;
+  latencyMs?: unknown;
+  errorType?: unknown;
+  features: Iterable<[string, unknown]>;
+  attributes?: Record<string, string>;
+  traceId?: string;
+  spanId?: string;
+}
+
+/** A row of the `predictions` table. */
+export interface PredictionRow {
+  ts: number;
+  model: string;
+  version: string;
+  environment: string;
+  service: string;
+  host: string;
+  prediction_id: string;
+  prediction_value: number | null;
+  prediction_label: string | null;
+  score: number | null;
+  latency_ms: number | null;
+  error_type: string;
+  features_num: Record<string, number>;
+  features_cat: Record<string, string>;
+  features_null: string[];
+  attributes: Record<string, string>;
+  trace_id: string;
+  span_id: string;
+}
+
+/** Either a row or the reason the record was rejected. */
+export type BuildResult = { row: PredictionRow } | { error: string };
+
+function optNumber(v: unknown, field: string): number | null | string {
+  if (v === undefined || v === null || v === '') return null;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (!Number.isFinite(n)) return `${field} must be a finite number, got ${JSON.stringify(v)}`;
+  return n;
+}
+
+function optString(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  return typeof v === 'string' ? v : String(v);
+}
+
+/**
+ * Validates one prediction and builds its row. Features split by type: numbers -> numeric map,
+ * strings and booleans -> categorical map, null -> the null list. Anything else rejects the record.
+ */
+export function buildPredictionRow(p: PredictionInput): BuildResult {
+  if (typeof p.model !== 'string' || p.model === '') return { error: 'model name missing (ml.model.name / "model")' };
+  if (p.model.length > 256) return { error: 'model name longer than 256 characters' };
+  if (!Number.isFinite(p.tsMs) || p.tsMs < 0 || p.tsMs > 32503680000000) return { error: 'timestamp cannot be parsed' };
+  const value = optNumber(p.value, 'prediction value');
+  if (typeof value === 'string') return { error: value };
+  const score = optNumber(p.score, 'score');
+  if (typeof score === 'string') return { error: score };
+  const latency = optNumber(p.latencyMs, 'latency_ms');
+  if (typeof latency === 'string') return { error: latency };
+  if (latency !== null && latency < 0) return { error: `latency_ms must be >= 0, got ${latency}` };
+  if (p.label !== undefined && p.label !== null && typeof p.label !== 'string' && typeof p.label !== 'number' && typeof p.label !== 'boolean') {
+    return { error: `label must be a string, got ${typeof p.label}` };
+  }
+  const features_num: Record<string, number> = {};
+  const features_cat: Record<string, string> = {};
+  const features_null: string[] = [];
+  for (const [name, v] of p.features) {
+    if (!FEATURE_NAME.test(name)) return { error: `feature name ${JSON.stringify(name)} is not allowed (letters, digits, _ . -; at most 128)` };
+    if (v === null || v === undefined) features_null.push(name);
+    else if (typeof v === 'number') {
+      // A non-finite number carries no information a test could use: store it as a null.
+      if (Number.isFinite(v)) features_num[name] = v;
+      else features_null.push(name);
+    } else if (typeof v === 'string') features_cat[name] = v;
+    else if (typeof v === 'boolean') features_cat[name] = v ? 'true' : 'false';
+    else return { error: `feature ${JSON.stringify(name)} has unsupported type ${Array.isArray(v) ? 'array' : typeof v} (number, string, boolean or null)` };
+  }
+  return {
+    row: {
+      ts: Math.trunc(p.tsMs),
+      model: p.model,
+      version: optString(p.version),
+      environment: p.environment ?? '',
+      service: p.service ?? '',
+      host: p.host ?? '',
+      prediction_id: optString(p.id),
+      prediction_value: value,
+      prediction_label: p.label === undefined || p.label === null ? null : String(p.label),
+      score,
+      latency_ms: latency,
+      error_type: optString(p.errorType),
+      features_num,
+      features_cat,
+      features_null,
+      attributes: p.attributes ?? {},
+      trace_id: p.traceId ?? '',
+      span_id: p.spanId ?? '',
+    },
+  };
+}

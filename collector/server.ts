@@ -1,0 +1,61 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import type { Config } from '../core/config/schema.ts';
+import { MwError } from '../core/errors.ts';
+import type { Store } from '../storage/client.ts';
+import { migrationsApplied } from '../storage/migrate.ts';
+import { BatchWriter } from '../storage/writer.ts';
+import { Ingestor } from './ingest.ts';
+import { ingestRoutes } from './http/otlp-routes.ts';
+import { readRoutes } from './http/read-routes.ts';
+
+/** The running collector: the fastify app and what it writes through. */
+export interface Collector {
+  app: FastifyInstance;
+  writer: BatchWriter;
+  ingestor: Ingestor;
+  registry: Registry;
+}
+
+/**
+ * Builds the collector's HTTP server: OTLP/HTTP and prediction ingest, health, readiness,
+ * Prometheus metrics and the read API. Other parts add their routes to `app` before listen().
+ */
+export function buildCollector(opts: { store: Store; config: Config; logger: Logger; registry?: Registry }): Collector {
+  const { store, config } = opts;
+  const registry = opts.registry ?? new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'modelwatch_process_' });
+  const writer = new BatchWriter(store, { ...config.writer, registry, log: opts.logger });
+  const ingestor = new Ingestor(writer, registry);
+  const app: FastifyInstance = Fastify({
+    loggerInstance: opts.logger as unknown as FastifyBaseLogger,
+    bodyLimit: config.server.bodyLimitBytes,
+    // Give in-flight requests time to finish on shutdown, then cut idle keep-alives.
+    forceCloseConnections: 'idle',
+  });
+
+  app.setErrorHandler((err: any, req, reply) => {
+    if (err instanceof MwError) {
+      return reply.code(err.statusCode).send({ error: err.code, message: err.message });
+    }
+    if (err.validation) return reply.code(400).send({ error: 'MW_ERR_BAD_QUERY_PARAM', message: err.message });
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    return reply.code(status).send({ error: err.code ?? 'internal', message: status >= 500 ? 'internal error' : err.message });
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const reachable = await store.ping();
+    const migrated = reachable && (await migrationsApplied(store));
+    const ready = reachable && migrated;
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', clickhouse: reachable, migrations: migrated, queued_rows: writer.queuedRows });
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+
+  // Per-request logging would cost more than the ingest itself: only warnings and errors.
+  app.register(ingestRoutes, { ingestor, bodyLimitBytes: config.server.bodyLimitBytes, logLevel: 'warn' });
+  app.register(readRoutes, { store, logLevel: 'warn' });
+  return { app, writer, ingestor, registry };
+}

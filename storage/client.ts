@@ -1,0 +1,160 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { MwError } from '../core/errors.ts';
+import { ident } from './identifiers.ts';
+
+/** Query parameters bound server-side ({name:Type} placeholders). */
+export type Params = Record<string, unknown>;
+
+/** Options of one insert. */
+export interface InsertOptions {
+  /** Makes a retried insert idempotent (ClickHouse insert_deduplication_token). */
+  dedupToken?: string;
+  settings?: ClickHouseSettings;
+}
+
+/**
+ * The one storage interface above which nothing knows whether ClickHouse is embedded or a server.
+ * All SQL goes through it with bound parameters; table names come from `t()`.
+ */
+export interface Store {
+  readonly mode: 'embedded' | 'server';
+  readonly database: string;
+  /** Qualified, validated table name in this store's database. */
+  t(table: string): string;
+  query<T = Record<string, unknown>>(sql: string, params?: Params, settings?: ClickHouseSettings): Promise<T[]>;
+  command(sql: string, params?: Params, settings?: ClickHouseSettings): Promise<void>;
+  /** Inserts rows given as objects (JSONEachRow). */
+  insert(table: string, rows: readonly object[], opts?: InsertOptions): Promise<void>;
+  /** Inserts an already-encoded JSONEachRow payload (one JSON object per line). */
+  insertRaw(table: string, body: Buffer, opts?: InsertOptions): Promise<void>;
+  ping(): Promise<boolean>;
+  serverVersion(): Promise<string>;
+  close(): Promise<void>;
+  /** The underlying client, for the rare caller (tests, benchmarks) that needs it. */
+  readonly client: ClickHouseClient;
+}
+
+/** How to reach ClickHouse: embedded (a data directory) or a server URL. */
+export interface StoreOptions {
+  dataDir?: string;
+  url?: string;
+  user?: string;
+  password?: string;
+  database?: string;
+  requestTimeoutMs?: number;
+}
+
+// Settings every insert carries: dedup tokens must also guard the rollup views fed by the insert.
+const INSERT_SETTINGS: ClickHouseSettings = {
+  deduplicate_blocks_in_dependent_materialized_views: 1,
+  date_time_input_format: 'best_effort',
+};
+
+interface ChdbExt {
+  rawInsert(p: { table: string; values: Buffer; format: 'JSONEachRow'; settings?: Record<string, string | number | boolean> }): Promise<unknown>;
+}
+
+/** Creates the store: embedded chDB when no URL is given, else a ClickHouse server over HTTP. */
+export async function createStore(opts: StoreOptions): Promise<Store> {
+  const database = ident(opts.database ?? 'modelwatch');
+  let client: ClickHouseClient;
+  let chdb: ChdbExt | undefined;
+  let mode: 'embedded' | 'server';
+  if (opts.url) {
+    mode = 'server';
+    client = createClient({
+      url: opts.url,
+      username: opts.user ?? 'default',
+      password: opts.password ?? '',
+      request_timeout: opts.requestTimeoutMs ?? 30000,
+      clickhouse_settings: { date_time_input_format: 'best_effort' },
+    });
+  } else {
+    mode = 'embedded';
+    const dir = path.resolve(opts.dataDir ?? './data');
+    fs.mkdirSync(dir, { recursive: true });
+    const { createChdbConnection } = await import('chdb/connection');
+    const connection = createChdbConnection({ path: dir });
+    chdb = connection.chdb as unknown as ChdbExt;
+    client = createClient({ connection } as any);
+  }
+
+  const wrap = (err: unknown): never => {
+    const e = err as NodeJS.ErrnoException;
+    if (e && (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' || e.code === 'ETIMEDOUT' || e.code === 'EHOSTUNREACH')) {
+      throw new MwError('MW_ERR_CLICKHOUSE_UNAVAILABLE', `${opts.url}: ${e.code}`, undefined, { cause: err });
+    }
+    throw err;
+  };
+
+  const store: Store = {
+    mode,
+    database,
+    client,
+    t: (table) => `${database}.${ident(table)}`,
+    async query<T>(sql: string, params?: Params, settings?: ClickHouseSettings): Promise<T[]> {
+      try {
+        const rs = await client.query({ query: sql, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings });
+        return (await rs.json()) as T[];
+      } catch (err) {
+        return wrap(err);
+      }
+    },
+    async command(sql, params, settings) {
+      try {
+        await client.command({ query: sql, query_params: params, clickhouse_settings: settings });
+      } catch (err) {
+        wrap(err);
+      }
+    },
+    async insert(table, rows, o) {
+      if (rows.length === 0) return;
+      try {
+        await client.insert({
+          table: store.t(table),
+          values: rows as object[],
+          format: 'JSONEachRow',
+          clickhouse_settings: { ...INSERT_SETTINGS, ...o?.settings, ...(o?.dedupToken ? { insert_deduplication_token: o.dedupToken } : {}) },
+        });
+      } catch (err) {
+        wrap(err);
+      }
+    },
+    async insertRaw(table, body, o) {
+      if (body.length === 0) return;
+      const settings = { ...INSERT_SETTINGS, ...o?.settings, ...(o?.dedupToken ? { insert_deduplication_token: o.dedupToken } : {}) };
+      try {
+        if (chdb) {
+          await chdb.rawInsert({ table: store.t(table), values: body, format: 'JSONEachRow', settings: settings as Record<string, string | number | boolean> });
+        } else {
+          await client.exec({
+            query: `INSERT INTO ${store.t(table)} FORMAT JSONEachRow`,
+            values: Readable.from([body]),
+            clickhouse_settings: settings,
+          } as any).then((r: any) => r.stream?.resume?.());
+        }
+      } catch (err) {
+        wrap(err);
+      }
+    },
+    async ping() {
+      try {
+        const r = await client.ping();
+        return r.success;
+      } catch {
+        return false;
+      }
+    },
+    async serverVersion() {
+      const rows = await store.query<{ v: string }>('SELECT version() AS v');
+      return rows[0].v;
+    },
+    async close() {
+      await client.close();
+    },
+  };
+  return store;
+}
