@@ -4,6 +4,7 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'dashboards/ui/dist/**', '**/*.d.ts'] },
   js.configs.recommended,
+  { languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', fetch: 'readonly', performance: 'readonly' } } },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -12,5 +13,5 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read settings through core/config.ts.' }],
     },
   },
-  { files: ['core/config/**', 'test/**', 'bench/**', 'sdk/**', 'bin/**', '**/*.test.ts'], rules: { 'no-restricted-properties': 'off' } },
+  { files: ['core/config/**', 'cli/context.ts', 'test/**', 'bench/**', 'sdk/**', 'bin/**', '**/*.test.ts'], rules: { 'no-restricted-properties': 'off' } },
 );

@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { registerServe } from './commands/serve.ts';
 import { registerMigrate } from './commands/migrate.ts';
+import { registerDrift } from './commands/drift.ts';
+import { registerAnalyzer } from './commands/analyzer.ts';
+import { registerAlerts } from './commands/alerts.ts';
 
 /** Builds the `modelwatch` command with every subcommand registered. */
 export function buildProgram(): Command {
@@ -11,6 +14,9 @@ export function buildProgram(): Command {
   // Each subcommand lives in cli/commands/<name>.ts and registers itself here.
   registerServe(program);
   registerMigrate(program);
+  registerAnalyzer(program);
+  registerDrift(program);
+  registerAlerts(program);
   return program;
 }
 

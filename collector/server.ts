@@ -45,6 +45,21 @@ export function buildCollector(opts: { store: Store; config: Config; logger: Log
     return reply.code(status).send({ error: err.code ?? 'internal', message: status >= 500 ? 'internal error' : err.message });
   });
 
+  // While shutting down, answer on kept-alive connections with 503 + Connection: close and drop
+  // idle ones, so close() waits only for requests already in flight (whose rows then flush).
+  let closing = false;
+  app.addHook('onRequest', async (_req, reply) => {
+    if (closing) {
+      reply.header('Connection', 'close').header('Retry-After', '2');
+      return reply.code(503).send({ error: 'MW_ERR_SHUTTING_DOWN', message: 'the server is shutting down' });
+    }
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+    const timer = setInterval(() => app.server.closeIdleConnections(), 50);
+    app.server.once('close', () => clearInterval(timer));
+  });
+
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const reachable = await store.ping();

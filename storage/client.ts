@@ -53,6 +53,15 @@ const INSERT_SETTINGS: ClickHouseSettings = {
   date_time_input_format: 'best_effort',
 };
 
+// chDB keeps settings for the rest of its session: the token is always set explicitly ('' = none),
+// so one insert's token can never deduplicate a later, different insert.
+function insertSettings(o?: InsertOptions): ClickHouseSettings {
+  return { ...INSERT_SETTINGS, ...o?.settings, insert_deduplication_token: o?.dedupToken ?? '' };
+}
+
+// Both modes return 64-bit integers as JSON numbers, so callers see the same types either way.
+const QUERY_SETTINGS: ClickHouseSettings = { output_format_json_quote_64bit_integers: 0 };
+
 interface ChdbExt {
   rawInsert(p: { table: string; values: Buffer; format: 'JSONEachRow'; settings?: Record<string, string | number | boolean> }): Promise<unknown>;
 }
@@ -97,7 +106,7 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
     t: (table) => `${database}.${ident(table)}`,
     async query<T>(sql: string, params?: Params, settings?: ClickHouseSettings): Promise<T[]> {
       try {
-        const rs = await client.query({ query: sql, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings });
+        const rs = await client.query({ query: sql, query_params: params, format: 'JSONEachRow', clickhouse_settings: { ...QUERY_SETTINGS, ...settings } });
         return (await rs.json()) as T[];
       } catch (err) {
         return wrap(err);
@@ -117,7 +126,7 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
           table: store.t(table),
           values: rows as object[],
           format: 'JSONEachRow',
-          clickhouse_settings: { ...INSERT_SETTINGS, ...o?.settings, ...(o?.dedupToken ? { insert_deduplication_token: o.dedupToken } : {}) },
+          clickhouse_settings: insertSettings(o),
         });
       } catch (err) {
         wrap(err);
@@ -125,7 +134,7 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
     },
     async insertRaw(table, body, o) {
       if (body.length === 0) return;
-      const settings = { ...INSERT_SETTINGS, ...o?.settings, ...(o?.dedupToken ? { insert_deduplication_token: o.dedupToken } : {}) };
+      const settings = insertSettings(o);
       try {
         if (chdb) {
           await chdb.rawInsert({ table: store.t(table), values: body, format: 'JSONEachRow', settings: settings as Record<string, string | number | boolean> });

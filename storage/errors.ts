@@ -11,7 +11,9 @@ const BAD_DATA = new Set([6, 26, 27, 32, 38, 41, 53, 69, 70, 72, 117, 130, 131, 
 /** Classifies an insert error: retry the same batch, split it to find a bad row, or give up. */
 export function classifyInsertError(err: unknown): InsertErrorClass {
   if (isMwError(err, 'MW_ERR_CLICKHOUSE_UNAVAILABLE')) return 'retry';
-  const code = Number((err as { code?: unknown })?.code);
+  // chDB errors carry the ClickHouse code in `clickhouseCode`; server errors in `code`.
+  const e = err as { code?: unknown; clickhouseCode?: unknown };
+  const code = Number(e?.clickhouseCode ?? e?.code);
   if (!Number.isFinite(code)) return 'retry'; // network and client errors carry no ClickHouse code
   if (RETRYABLE.has(code)) return 'retry';
   if (BAD_DATA.has(code)) return 'split';

@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
 import { applyRetention } from '../../storage/retention.ts';
 import { buildCollector } from '../../collector/server.ts';
+import { analyzerRoutes, driftOptionsFrom, startAnalyzer } from '../../analyzer/index.ts';
+import { alertsRoutes } from '../../alerts/api.ts';
+import { startAlerts } from '../../alerts/engine.ts';
 import { createLogger, fail, loadCliConfig, openStore, withStorageOptions, type CommonOptions } from '../context.ts';
 
 interface ServeOptions extends CommonOptions {
+  alerts?: string;
   host?: string;
   port?: string;
 }
@@ -13,16 +17,17 @@ export interface Stoppable {
   stop(): Promise<void>;
 }
 
-/** `modelwatch serve`: collector, read API (and, as they land, analyzer, alerts and UI) in one process. */
+/** `modelwatch serve`: collector, read API, analyzer and alert evaluator in one process. */
 export function registerServe(program: Command): void {
   withStorageOptions(
     program
       .command('serve')
-      .description('run the collector (OTLP/HTTP + /v1/predictions) and the read API; embedded ClickHouse unless --clickhouse-url')
+      .description('run the collector (OTLP/HTTP + /v1/predictions), read API, analyzer and alerts; embedded ClickHouse unless --clickhouse-url')
+      .option('--alerts <file>', 'alert rules file (alerts.yaml); no alerting without one')
       .option('--host <host>', 'address to bind (default 127.0.0.1: loopback only)')
       .option('-p, --port <port>', 'port to listen on (default 4318)'),
   ).action(async (opts: ServeOptions) => {
-    const config = loadCliConfig(opts, { 'server.host': opts.host, 'server.port': opts.port });
+    const config = loadCliConfig(opts, { 'server.host': opts.host, 'server.port': opts.port, 'alerts.rulesFile': opts.alerts });
     const log = createLogger(config);
     let store;
     try {
@@ -33,6 +38,26 @@ export function registerServe(program: Command): void {
     }
     const collector = buildCollector({ store, config, logger: log });
     const parts: Stoppable[] = [];
+    try {
+      // In embedded mode the engine binds the data directory to this process: every reader lives here.
+      if (config.analyzer.enabled) parts.push(startAnalyzer({ store, config, log }));
+      collector.app.register(analyzerRoutes, {
+        store,
+        referenceDir: config.analyzer.referenceDir,
+        windowMinutes: config.analyzer.windowMinutes,
+        driftOptions: driftOptionsFrom(config.analyzer),
+        positiveClass: config.analyzer.positiveClass || undefined,
+        logLevel: 'warn',
+      } as any);
+      if (config.alerts.enabled && config.alerts.rulesFile) {
+        const alerts = startAlerts({ store, config, log });
+        parts.push(alerts);
+        collector.app.register(alertsRoutes, { store, engine: alerts, logLevel: 'warn' } as any);
+        log.info({ rules: alerts.rules.rules?.length, file: config.alerts.rulesFile }, 'alert rules loaded');
+      }
+    } catch (err) {
+      fail(err);
+    }
     let stopping = false;
     const shutdown = async (signal: string) => {
       if (stopping) return;

@@ -24,7 +24,10 @@ export function decodeContentEncoding(payload: NodeJS.ReadableStream, encoding: 
   if (enc === '' || enc === 'identity') return payload;
   if (enc !== 'gzip' && enc !== 'x-gzip') throw new MwError('MW_ERR_UNSUPPORTED_ENCODING', `${enc} (gzip or identity)`);
   const gunzip = zlib.createGunzip();
-  const cap = new ByteLimit(limit);
+  const cap = new ByteLimit(limit) as ByteLimit & { receivedEncodedLength: number };
+  // fastify checks Content-Length against this (the compressed size), not the inflated bytes.
+  cap.receivedEncodedLength = 0;
+  payload.on('data', (chunk: Buffer) => (cap.receivedEncodedLength += chunk.length));
   gunzip.on('error', (err) => cap.destroy(err.message.includes('exceeds') ? err : new MwError('MW_ERR_BODY_UNDECODABLE', `gzip: ${err.message}`)));
   payload.on('error', (err) => cap.destroy(err));
   return payload.pipe(gunzip).pipe(cap);

@@ -67,7 +67,7 @@ export function parsePredictionsBody(text: string, now = Date.now()): ParsedPred
     try {
       arr = JSON.parse(trimmed);
     } catch (err) {
-      throw new SyntaxError(`body is not valid JSON: ${(err as Error).message}`);
+      throw new SyntaxError(`body is not valid JSON: ${(err as Error).message}`, { cause: err });
     }
     if (!Array.isArray(arr)) throw new SyntaxError('body is not a JSON array');
     arr.forEach((o, i) => {

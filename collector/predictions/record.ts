@@ -1,5 +1,5 @@
 /** Feature names: the same rule the SDK applies (letters, digits, `_ . -`, at most 128). */
-export const FEATURE_NAME = /^[A-Za-z_][A-Za-z0-9_.\-]{0,127}$/;
+export const FEATURE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 
 /** A prediction as the collector understands it, whatever it arrived as (OTLP log, JSON, Kafka). */
 export interface PredictionInput {

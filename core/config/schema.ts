@@ -52,6 +52,14 @@ export const configSchema = {
         intervalMs: { type: 'integer', default: 60000, minimum: 1000, maximum: 86400000 },
         windowMinutes: { type: 'integer', default: 60, minimum: 1, maximum: 43200 },
         referenceFile: { type: 'string', default: '' },
+        referenceDir: { type: 'string', default: '' },
+        driftShare: { type: 'number', default: 0.5, minimum: 0, maximum: 1 },
+        nullRateThreshold: { type: 'number', default: 0.05, minimum: 0, maximum: 1 },
+        driftMethod: { type: 'string', default: '' },
+        columnMethods: { type: 'object', default: {}, additionalProperties: { type: 'string' } },
+        columnThresholds: { type: 'object', default: {}, additionalProperties: { type: 'number' } },
+        segmentBy: { type: 'array', default: [], items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,127}$' }, maxItems: 20 },
+        positiveClass: { type: 'string', default: '' },
       },
     },
     alerts: {
@@ -88,7 +96,23 @@ export interface Config {
     requestTimeoutMs: number;
   };
   writer: { maxBatchRows: number; flushIntervalMs: number; maxQueueRows: number; maxAttempts: number; retryBaseMs: number };
-  analyzer: { enabled: boolean; intervalMs: number; windowMinutes: number; referenceFile: string };
+  analyzer: {
+    enabled: boolean;
+    intervalMs: number;
+    windowMinutes: number;
+    referenceFile: string;
+    /** Directory the drift API may read `file:` references from ('' = none). */
+    referenceDir: string;
+    driftShare: number;
+    nullRateThreshold: number;
+    /** Method for every column ('' = the defaults by sample size and type). */
+    driftMethod: string;
+    columnMethods: Record<string, string>;
+    columnThresholds: Record<string, number>;
+    /** Categorical features whose values each get their own drift segment. */
+    segmentBy: string[];
+    positiveClass: string;
+  };
   alerts: { enabled: boolean; rulesFile: string; evaluationIntervalMs: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }

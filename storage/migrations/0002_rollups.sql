@@ -1,4 +1,6 @@
--- Per-minute, mergeable rollups fed by materialized views. An analysis over a day merges about
+-- Per-minute, mergeable rollups fed by materialized views. Each keeps a deduplication window so
+-- a retried insert (same token) is not counted twice in the rollups either.
+-- An analysis over a day merges about
 -- 1,440 states per (model, version, feature) instead of reading every raw row.
 
 -- Latency and traffic per model/version/minute. quantilesDD keeps a relative-error guarantee
@@ -16,7 +18,8 @@ CREATE TABLE IF NOT EXISTS {{db}}.latency_1m {{on_cluster}} (
 ) ENGINE = {{AggregatingMergeTree:latency_1m}}
 PARTITION BY toDate(minute)
 ORDER BY (model, version, minute)
-TTL minute + INTERVAL 400 DAY;
+TTL minute + INTERVAL 400 DAY
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.latency_1m_mv {{on_cluster}} TO {{db}}.latency_1m AS
 SELECT
@@ -46,7 +49,8 @@ CREATE TABLE IF NOT EXISTS {{db}}.feature_num_1m {{on_cluster}} (
 ) ENGINE = {{AggregatingMergeTree:feature_num_1m}}
 PARTITION BY toDate(minute)
 ORDER BY (model, version, feature, minute)
-TTL minute + INTERVAL 400 DAY;
+TTL minute + INTERVAL 400 DAY
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.feature_num_1m_mv {{on_cluster}} TO {{db}}.feature_num_1m AS
 SELECT
@@ -69,7 +73,8 @@ CREATE TABLE IF NOT EXISTS {{db}}.feature_cat_1m {{on_cluster}} (
 ) ENGINE = {{SummingMergeTree:feature_cat_1m}}
 PARTITION BY toDate(minute)
 ORDER BY (model, version, feature, minute, category)
-TTL minute + INTERVAL 400 DAY;
+TTL minute + INTERVAL 400 DAY
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.feature_cat_1m_mv {{on_cluster}} TO {{db}}.feature_cat_1m AS
 SELECT
@@ -88,7 +93,8 @@ CREATE TABLE IF NOT EXISTS {{db}}.feature_null_1m {{on_cluster}} (
 ) ENGINE = {{SummingMergeTree:feature_null_1m}}
 PARTITION BY toDate(minute)
 ORDER BY (model, version, feature, minute)
-TTL minute + INTERVAL 400 DAY;
+TTL minute + INTERVAL 400 DAY
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.feature_null_1m_mv {{on_cluster}} TO {{db}}.feature_null_1m AS
 SELECT model, version, feature, toStartOfMinute(ts) AS minute, count() AS nulls
@@ -111,7 +117,8 @@ CREATE TABLE IF NOT EXISTS {{db}}.gpu_1m {{on_cluster}} (
 ) ENGINE = {{AggregatingMergeTree:gpu_1m}}
 PARTITION BY toDate(minute)
 ORDER BY (host, gpu_id, metric, minute)
-TTL minute + INTERVAL 400 DAY;
+TTL minute + INTERVAL 400 DAY
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.gpu_1m_mv {{on_cluster}} TO {{db}}.gpu_1m AS
 SELECT host, gpu_id, any(gpu_name) AS gpu_name, metric, toStartOfMinute(ts) AS minute,

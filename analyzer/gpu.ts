@@ -1,0 +1,115 @@
+import type { Store } from '../storage/client.ts';
+import type { ResultRow } from './results.ts';
+import { windowParams, windowSeconds, type Window } from './window.ts';
+
+/** Utilization mean below this ratio with memory above IDLE_MEMORY_BYTES marks an idle GPU. */
+export const IDLE_UTILIZATION = 0.05;
+/** 1 GiB: memory held by a GPU that does no work. */
+export const IDLE_MEMORY_BYTES = 1024 ** 3;
+
+/** Per-GPU figures over a window. */
+export interface GpuStats {
+  host: string;
+  gpuId: string;
+  gpuName: string;
+  utilizationMean: number | null;
+  utilizationP95: number | null;
+  memoryUsedMean: number | null;
+  memoryLimit: number | null;
+  memoryPressure: number | null;
+  throttledShare: number | null;
+  temperatureMax: number | null;
+  powerMean: number | null;
+  idle: boolean;
+}
+
+/** The GPU report: per GPU, plus GPU-seconds per 1,000 predictions over all GPUs. */
+export interface GpuReport {
+  gpus: GpuStats[];
+  predictions: number;
+  gpuSeconds: number;
+  gpuSecondsPer1k: number | null;
+}
+
+interface Row {
+  host: string; gpu_id: string; gpu_name: string;
+  u_n: string; u_mean: number; u_p95: number; m_n: string; m_mean: number; l_n: string; l_max: number;
+  t_n: string; t_mean: number; temp_n: string; temp_max: number; p_n: string; p_mean: number;
+}
+
+/** Aggregates the per-minute GPU rollup over a window, per GPU and host. */
+export async function computeGpu(store: Store, w: Window): Promise<GpuReport> {
+  const rows = await store.query<Row>(
+    `SELECT host, gpu_id, any(gpu_name) AS gpu_name,
+       sumIf(samples, metric = 'hw.gpu.utilization') AS u_n,
+       sumIf(sum, metric = 'hw.gpu.utilization') / u_n AS u_mean,
+       quantilesTDigestMergeIf(0.95)(digest, metric = 'hw.gpu.utilization')[1] AS u_p95,
+       sumIf(samples, metric = 'hw.gpu.memory.usage') AS m_n,
+       sumIf(sum, metric = 'hw.gpu.memory.usage') / m_n AS m_mean,
+       sumIf(samples, metric = 'hw.gpu.memory.limit') AS l_n,
+       maxIf(max, metric = 'hw.gpu.memory.limit') AS l_max,
+       sumIf(samples, metric = 'hw.gpu.throttled') AS t_n,
+       sumIf(sum, metric = 'hw.gpu.throttled') / t_n AS t_mean,
+       sumIf(samples, metric = 'hw.gpu.temperature') AS temp_n,
+       maxIf(max, metric = 'hw.gpu.temperature') AS temp_max,
+       sumIf(samples, metric = 'hw.gpu.power.draw') AS p_n,
+       sumIf(sum, metric = 'hw.gpu.power.draw') / p_n AS p_mean
+     FROM ${store.t('gpu_1m')}
+     WHERE minute >= {fromMin:DateTime('UTC')} AND minute < {toMin:DateTime('UTC')}
+     GROUP BY host, gpu_id ORDER BY host, gpu_id`,
+    windowParams(w),
+  );
+  const [pred] = await store.query<{ n: string }>(
+    `SELECT sum(predictions) AS n FROM ${store.t('latency_1m')} WHERE minute >= {fromMin:DateTime('UTC')} AND minute < {toMin:DateTime('UTC')}`,
+    windowParams(w),
+  );
+  const has = (n: string) => Number(n) > 0;
+  const secs = windowSeconds(w);
+  const gpus = rows.map((r): GpuStats => {
+    const util = has(r.u_n) ? Number(r.u_mean) : null;
+    const mem = has(r.m_n) ? Number(r.m_mean) : null;
+    const limit = has(r.l_n) ? Number(r.l_max) : null;
+    return {
+      host: r.host, gpuId: r.gpu_id, gpuName: r.gpu_name,
+      utilizationMean: util, utilizationP95: has(r.u_n) ? Number(r.u_p95) : null,
+      memoryUsedMean: mem, memoryLimit: limit, memoryPressure: mem !== null && limit ? mem / limit : null,
+      throttledShare: has(r.t_n) ? Number(r.t_mean) : null,
+      temperatureMax: has(r.temp_n) ? Number(r.temp_max) : null,
+      powerMean: has(r.p_n) ? Number(r.p_mean) : null,
+      idle: util !== null && mem !== null && util < IDLE_UTILIZATION && mem > IDLE_MEMORY_BYTES,
+    };
+  });
+  const gpuSeconds = gpus.reduce((s, g) => s + (g.utilizationMean ?? 0) * secs, 0);
+  const predictions = Number(pred?.n ?? 0);
+  return { gpus, predictions, gpuSeconds, gpuSecondsPer1k: predictions > 0 ? (gpuSeconds / predictions) * 1000 : null };
+}
+
+/** Result rows of the GPU job: model '' (GPUs are per host), subject `<host>/<gpu id>`. */
+export function gpuRows(w: Window, r: GpuReport): ResultRow[] {
+  const rows: ResultRow[] = [];
+  const base = { analyzer: 'gpu', window: w, model: '', version: '', segment: '', threshold: null, p_value: null, reference: '' };
+  for (const g of r.gpus) {
+    const subject = `${g.host}/${g.gpuId}`;
+    const details = { host: g.host, gpu_id: g.gpuId, gpu_name: g.gpuName };
+    const add = (metric: string, value: number | null, method: string, status?: ResultRow['status'], threshold: number | null = null) =>
+      rows.push({ ...base, subject, metric, value: value ?? 0, method, threshold, status: value === null ? 'nodata' : status ?? 'ok', details });
+    add('utilization_mean', g.utilizationMean, 'mean');
+    add('utilization_p95', g.utilizationP95, 'tdigest');
+    add('idle', g.utilizationMean === null ? null : g.idle ? 1 : 0, 'rule', g.idle ? 'warn' : 'ok', IDLE_UTILIZATION);
+    add('memory_pressure', g.memoryPressure, 'ratio', g.memoryPressure !== null && g.memoryPressure > 0.95 ? 'warn' : 'ok');
+    add('throttled_share', g.throttledShare, 'mean', g.throttledShare !== null && g.throttledShare > 0 ? 'warn' : 'ok');
+    add('temperature_max', g.temperatureMax, 'max');
+    add('power_mean', g.powerMean, 'mean');
+  }
+  rows.push({
+    ...base, subject: '__all__', metric: 'gpu_seconds_per_1k_predictions', value: r.gpuSecondsPer1k ?? 0, method: 'ratio',
+    status: r.gpuSecondsPer1k === null ? 'nodata' : 'ok', details: { gpu_seconds: r.gpuSeconds, predictions: r.predictions, gpus: r.gpus.length },
+  });
+  return rows;
+}
+
+/** Runs the GPU job over a window. */
+export async function runGpu(store: Store, w: Window): Promise<ResultRow[]> {
+  const r = await computeGpu(store, w);
+  return r.gpus.length === 0 ? [] : gpuRows(w, r);
+}

@@ -1,0 +1,104 @@
+/**
+ * Drift benchmark: N predictions x 20 numeric features over one day (reference = first 12 h,
+ * current = last 12 h), all default methods, once from the rollups and once from raw rows, with
+ * the Node heap peak; scipy's ks_2samp and wasserstein_distance on the same data as the peer.
+ *
+ *   node bin/run-ts.mjs bench/drift.bench.ts [--rows 10000000] [--peer-features 2] [--no-peer]
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createStore } from '../storage/client.ts';
+import { migrate } from '../storage/migrate.ts';
+import { compareSources } from '../analyzer/drift/compute.ts';
+
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const ROWS = Number(arg('rows', '10000000'));
+const PEER_FEATURES = Number(arg('peer-features', '2'));
+const PEER = !process.argv.includes('--no-peer');
+const DAY = 24 * 3600_000;
+const t0 = Math.floor(Date.now() / DAY) * DAY - DAY;
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-drift-'));
+const store = await createStore({ dataDir: path.join(dir, 'data') });
+await migrate(store);
+
+let heapPeak = 0;
+const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 5);
+const heapReset = () => {
+  (globalThis as any).gc?.();
+  heapPeak = process.memoryUsage().heapUsed;
+};
+
+console.log(`seeding ${ROWS.toLocaleString()} predictions x 20 features over one day ...`);
+let t = performance.now();
+// Rows are generated inside ClickHouse: the materialized views fill the rollups as for real ingest.
+const CHUNK = 1_000_000;
+for (let off = 0; off < ROWS; off += CHUNK) {
+  const n = Math.min(CHUNK, ROWS - off);
+  await store.command(
+    `INSERT INTO ${store.t('predictions')} (ts, model, version, prediction_id, latency_ms, features_num)
+     SELECT toDateTime64({t0:Int64} / 1000, 3, 'UTC') + toIntervalMillisecond(intDiv((number + {off:UInt64}) * 86400000, {rows:UInt64})),
+            'bench', 'v1', toString(number + {off:UInt64}), 5 + randExponential(0.2),
+            mapFromArrays(arrayMap(i -> concat('f', toString(i)), range(20)), arrayMap(i -> i + (1 + i / 10) * randNormal(0, 1) + 0 * number, range(20)))
+     FROM numbers({n:UInt64})`,
+    { t0, off, rows: ROWS, n },
+    { max_insert_block_size: '1000000', min_insert_block_size_rows: '1000000' },
+  );
+}
+await store.command(`OPTIMIZE TABLE ${store.t('feature_num_1m')} FINAL`);
+console.log(`seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+const ref = { from: new Date(t0), to: new Date(t0 + DAY / 2) };
+const cur = { from: new Date(t0 + DAY / 2), to: new Date(t0 + DAY) };
+const results: Record<string, { s: number; heapMiB: number; drifted: number }> = {};
+for (const kind of ['rollup', 'raw'] as const) {
+  heapReset();
+  t = performance.now();
+  const rep = await compareSources(
+    store,
+    { kind, model: 'bench', version: 'v1', window: ref },
+    { kind, model: 'bench', version: 'v1', window: cur },
+    {},
+    { prediction: false },
+  );
+  const s = (performance.now() - t) / 1000;
+  results[kind] = { s, heapMiB: heapPeak / 2 ** 20, drifted: rep.dataset.drifted };
+  console.log(`${kind.padEnd(6)}: ${s.toFixed(3)} s for ${rep.columns.length} columns (${rep.columns[0]?.method}), drifted ${rep.dataset.drifted}, Node heap peak ${(heapPeak / 2 ** 20).toFixed(1)} MiB`);
+}
+clearInterval(sampler);
+
+if (PEER) {
+  const files: string[] = [];
+  for (let f = 0; f < PEER_FEATURES; f++) {
+    for (const [side, w] of [['ref', ref], ['cur', cur]] as const) {
+      const file = path.join(dir, `f${f}_${side}.bin`);
+      await store.command(
+        `INSERT INTO FUNCTION file({p:String}, 'RowBinary', 'v Float64') SELECT features_num[{f:String}] FROM ${store.t('predictions')}
+         WHERE model = 'bench' AND ts >= {a:DateTime64(3,'UTC')} AND ts < {b:DateTime64(3,'UTC')} SETTINGS engine_file_truncate_on_insert = 1`,
+        { p: file, f: `f${f}`, a: w.from.toISOString().replace('T', ' ').replace('Z', ''), b: w.to.toISOString().replace('T', ' ').replace('Z', '') },
+      );
+      files.push(file);
+    }
+  }
+  const py = `
+import sys, time, numpy as np
+from scipy.stats import ks_2samp, wasserstein_distance
+fs = sys.argv[1:]
+t = time.perf_counter(); tl = 0
+for i in range(0, len(fs), 2):
+    a = np.fromfile(fs[i], dtype='<f8'); b = np.fromfile(fs[i+1], dtype='<f8')
+    t1 = time.perf_counter(); ks_2samp(a, b); wasserstein_distance(a, b); tl += time.perf_counter() - t1
+print(f"{tl:.3f}")`;
+  const secs = Number(execFileSync('/usr/bin/python3', ['-c', py, ...files], { encoding: 'utf8' }).trim());
+  const per = secs / PEER_FEATURES;
+  const peer = `scipy ks_2samp + wasserstein_distance: ${secs.toFixed(2)} s for ${PEER_FEATURES} features (${per.toFixed(2)} s/feature, about ${(per * 20).toFixed(1)} s for 20)`;
+  console.log(peer);
+}
+console.log(`targets: <= 1 s from rollups (${results.rollup.s <= 1 ? 'met' : 'MISSED'}), <= 5 s from raw rows (${results.raw.s <= 5 ? 'met' : 'MISSED'})`);
+await store.close();
+fs.rmSync(dir, { recursive: true, force: true });

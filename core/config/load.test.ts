@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, redactConfig } from './load.ts';
+
+describe('config', () => {
+  it('fills every default', () => {
+    const c = loadConfig();
+    expect(c.server).toMatchObject({ host: '127.0.0.1', port: 4318 });
+    expect(c.storage).toMatchObject({ dataDir: './data', url: '', database: 'modelwatch', retentionDays: 30 });
+    expect(c.writer.maxBatchRows).toBeGreaterThan(1000);
+  });
+
+  it('layers file < environment < overrides, coercing strings', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mw-cfg-')), 'c.yaml');
+    fs.writeFileSync(file, 'server:\n  port: 5000\nstorage:\n  retentionDays: 7\n');
+    const c = loadConfig({ file, env: { MODELWATCH_SERVER_PORT: '6000', MODELWATCH_CLICKHOUSE_URL: 'http://127.0.0.1:8123' }, overrides: { 'server.port': '7000' } });
+    expect(c.server.port).toBe(7000);
+    expect(c.storage.retentionDays).toBe(7);
+    expect(c.storage.url).toBe('http://127.0.0.1:8123');
+  });
+
+  it('a bad value names the key, the value and what was expected', () => {
+    expect(() => loadConfig({ overrides: { 'server.port': 70000 } })).toThrow('server.port: got 70000, expected a number <= 65535');
+    expect(() => loadConfig({ overrides: { 'log.level': 'loud' } })).toThrow(/log\.level: got "loud", expected one of fatal, error/);
+    expect(() => loadConfig({ overrides: { 'storage.database': 'x; DROP' } })).toThrow(/storage\.database: got "x; DROP", expected a value matching/);
+    expect(() => loadConfig({ overrides: { 'server.prot': 1 } })).toThrow('server.prot: unknown setting');
+  });
+
+  it('a missing or unparseable file is MW_ERR_CONFIG_FILE', () => {
+    expect(() => loadConfig({ file: '/nonexistent/mw.yaml' })).toThrow(expect.objectContaining({ code: 'MW_ERR_CONFIG_FILE' }));
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mw-cfg-')), 'bad.yaml');
+    fs.writeFileSync(file, 'server: [unclosed');
+    expect(() => loadConfig({ file })).toThrow(expect.objectContaining({ code: 'MW_ERR_CONFIG_FILE' }));
+  });
+
+  it('redacts secrets for logging', () => {
+    const c = loadConfig({ overrides: { 'storage.password': 's3cret' } });
+    expect(JSON.stringify(redactConfig(c))).not.toContain('s3cret');
+    expect(c.storage.password).toBe('s3cret');
+  });
+});
