@@ -95,12 +95,11 @@ async function main() {
 
   const results: Record<string, number[]> = { ceiling: [], protobuf: [], ndjson: [] };
   for (let round = 0; round < 3; round++) {
-    let t0 = performance.now();
+    const t0 = performance.now();
     for (const b of ceilingBodies) await store.insertRaw('predictions', b);
     results.ceiling.push(ROWS / ((performance.now() - t0) / 1000));
     results.protobuf.push(ROWS / (await send(`${url}/v1/logs`, protoBodies, 'application/x-protobuf')));
     results.ndjson.push(ROWS / (await send(`${url}/v1/predictions`, ndjsonBodies, 'application/x-ndjson')));
-    t0 = performance.now();
     await store.command(`TRUNCATE TABLE ${store.t('predictions')}`);
   }
   const [{ n }] = await store.query<{ n: number }>(`SELECT sum(predictions) AS n FROM ${store.t('latency_1m')}`);
