@@ -48,16 +48,15 @@ export function createLogger(config: Config): Logger {
   return pino({ level: config.log.level, redact: ['*.password', '*.secret', '*.webhook_url', 'headers.authorization', 'headers["x-api-key"]'] });
 }
 
+/** Creates the store the config names: a ClickHouse server when storage.url is set, else embedded. */
+export function storeFromConfig(config: Config): Promise<Store> {
+  const s = config.storage;
+  return createStore({ dataDir: s.dataDir, url: s.url || undefined, user: s.user, password: s.password, database: s.database, requestTimeoutMs: s.requestTimeoutMs });
+}
+
 /** Opens the store the config names and applies pending migrations. */
 export async function openStore(config: Config, log: Logger): Promise<Store> {
-  const store = await createStore({
-    dataDir: config.storage.dataDir,
-    url: config.storage.url || undefined,
-    user: config.storage.user,
-    password: config.storage.password,
-    database: config.storage.database,
-    requestTimeoutMs: config.storage.requestTimeoutMs,
-  });
+  const store = await storeFromConfig(config);
   const result = await migrate(store, { log: (m) => log.info(m) });
   log.info({ mode: store.mode, clickhouse: result.version, applied: result.applied.length }, 'storage ready');
   return store;

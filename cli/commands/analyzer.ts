@@ -1,27 +1,15 @@
 import type { Command } from 'commander';
-import pino from 'pino';
-import { loadConfig } from '../../core/config/load.ts';
-import { createStore } from '../../storage/client.ts';
-import { migrate } from '../../storage/migrate.ts';
 import { startAnalyzer } from '../../analyzer/scheduler.ts';
+import { createLogger, fail, loadCliConfig, openStore, withStorageOptions, type CommonOptions } from '../context.ts';
 
 /** Registers `modelwatch analyzer`: the scheduler alone, against a ClickHouse server or a data directory. */
 export function registerAnalyzer(program: Command): void {
-  program
-    .command('analyzer')
-    .description('run the analyzers alone (scaled mode), every analyzer.intervalMs')
-    .option('--config <file>', 'configuration file (YAML or JSON)')
-    .option('--clickhouse-url <url>', 'ClickHouse server URL')
-    .option('--data-dir <dir>', 'embedded ClickHouse data directory')
+  withStorageOptions(program.command('analyzer').description('run the analyzers alone (scaled mode), every analyzer.intervalMs'))
     .option('--once', 'run one pass and exit')
-    .action(async (o: { config?: string; clickhouseUrl?: string; dataDir?: string; once?: boolean }) => {
-      // The config loader is the one place that maps environment variables onto settings.
-      // eslint-disable-next-line no-restricted-properties
-      const config = loadConfig({ file: o.config, env: process.env, overrides: { 'storage.url': o.clickhouseUrl, 'storage.dataDir': o.dataDir } });
-      const log = pino({ level: config.log.level });
-      const s = config.storage;
-      const store = await createStore({ url: s.url || undefined, dataDir: s.dataDir, user: s.user, password: s.password, database: s.database, requestTimeoutMs: s.requestTimeoutMs });
-      await migrate(store, { log: (m) => log.info(m) });
+    .action(async (o: CommonOptions & { once?: boolean }) => {
+      const config = loadCliConfig(o);
+      const log = createLogger(config);
+      const store = await openStore(config, log).catch(fail);
       const analyzer = startAnalyzer({ store, config: o.once ? { ...config, analyzer: { ...config.analyzer, enabled: false } } : config, log });
       if (o.once) {
         await analyzer.runOnce();

@@ -1,14 +1,13 @@
 import type { Command } from 'commander';
-import { createStore } from '../../storage/client.ts';
 import { migrate } from '../../storage/migrate.ts';
-import { fail, loadCliConfig, withStorageOptions, type CommonOptions } from '../context.ts';
+import { fail, loadCliConfig, storeFromConfig, withStorageOptions, type CommonOptions } from '../context.ts';
 
 /** `modelwatch migrate`: applies pending schema migrations and exits. */
 export function registerMigrate(program: Command): void {
   withStorageOptions(program.command('migrate').description('apply pending schema migrations (also done at start of serve)')).action(async (opts: CommonOptions) => {
     const config = loadCliConfig(opts);
     try {
-      const store = await createStore({ dataDir: config.storage.dataDir, url: config.storage.url || undefined, user: config.storage.user, password: config.storage.password, database: config.storage.database });
+      const store = await storeFromConfig(config);
       const r = await migrate(store, { log: (m) => process.stdout.write(m + '\n') });
       process.stdout.write(`ClickHouse ${r.version} (${store.mode}): ${r.applied.length} migration(s) applied, ${r.alreadyApplied.length} already applied\n`);
       await store.close();
