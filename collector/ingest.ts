@@ -13,6 +13,12 @@ export interface IngestResult {
   errors: string[];
 }
 
+/** Options of one ingest call. */
+export interface IngestOptions {
+  /** Makes the write idempotent: the same token and rows a second time add nothing (per table). */
+  dedupToken?: string;
+}
+
 type TableRows = [table: string, rows: readonly object[]];
 
 /**
@@ -31,9 +37,9 @@ export class Ingestor {
   }
 
   /** Stores a decoded ExportLogsServiceRequest. */
-  async logs(req: unknown): Promise<IngestResult> {
+  async logs(req: unknown, opts?: IngestOptions): Promise<IngestResult> {
     const b = transformLogs(req);
-    return this.store('logs', [['predictions', b.predictions], ['ground_truth', b.groundTruth], ['logs', b.logs]], b.rejected, b.errors);
+    return this.store('logs', [['predictions', b.predictions], ['ground_truth', b.groundTruth], ['logs', b.logs]], b.rejected, b.errors, undefined, opts);
   }
 
   /** Stores a decoded ExportMetricsServiceRequest. */
@@ -51,11 +57,11 @@ export class Ingestor {
   }
 
   /** Stores prediction rows already validated (flat JSON / NDJSON, Kafka). */
-  async predictions(rows: PredictionRow[], rejected: number, errors: string[]): Promise<IngestResult> {
-    return this.store('predictions', [['predictions', rows]], rejected, errors);
+  async predictions(rows: PredictionRow[], rejected: number, errors: string[], opts?: IngestOptions): Promise<IngestResult> {
+    return this.store('predictions', [['predictions', rows]], rejected, errors, undefined, opts);
   }
 
-  private async store(signal: string, tables: TableRows[], rejected: number, errors: string[], accepted?: number): Promise<IngestResult> {
+  private async store(signal: string, tables: TableRows[], rejected: number, errors: string[], accepted?: number, opts?: IngestOptions): Promise<IngestResult> {
     const total = tables.reduce((n, [, rows]) => n + rows.length, 0);
     const count = accepted ?? total;
     this.received.inc({ signal }, count + rejected);
@@ -63,7 +69,10 @@ export class Ingestor {
     if (!this.writer.canAccept(total)) {
       throw new MwError('MW_ERR_QUEUE_FULL', `${this.writer.queuedRows} rows queued`);
     }
-    await Promise.all(tables.filter(([, rows]) => rows.length > 0).map(([table, rows]) => this.writer.write(table, rows)));
+    const token = opts?.dedupToken;
+    await Promise.all(
+      tables.filter(([, rows]) => rows.length > 0).map(([table, rows]) => this.writer.write(table, rows, token ? { dedupToken: `${token}:${table}` } : undefined)),
+    );
     return { accepted: count, rejected, errors };
   }
 }

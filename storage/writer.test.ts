@@ -70,5 +70,15 @@ describe('BatchWriter', () => {
     await expect(written).rejects.toMatchObject({ code: 'MW_ERR_WRITE_FAILED' });
   });
 
-
+  it('a write with its own dedup token is inserted alone and a replay of it adds nothing', async () => {
+    const w = new BatchWriter(store, opts);
+    const a = Array.from({ length: 50 }, (_, i) => row(i, 'tok'));
+    const b = Array.from({ length: 50 }, (_, i) => row(100 + i, 'tok'));
+    await Promise.all([w.write('predictions', a, { dedupToken: 'p0:0-49' }), w.write('predictions', b), w.write('predictions', a, { dedupToken: 'p0:0-49' })]);
+    await w.write('predictions', a, { dedupToken: 'p0:0-49' });
+    expect(await count("model = 'tok'")).toBe(100);
+    // The untokened write was not merged into the tokened insert.
+    expect(await inserts('tok')).toBe(2);
+    await w.close();
+  });
 });

@@ -17,8 +17,19 @@ export interface WriterOptions {
 
 interface Waiter {
   lines: string[];
+  /** Caller-chosen dedup token: such a write is inserted alone, under this token. */
+  token?: string;
   resolve: () => void;
   reject: (err: Error) => void;
+}
+
+/** Options of one write. */
+export interface WriteOptions {
+  /**
+   * Deduplication token for this write (e.g. Kafka topic/partition/offset range): it is inserted
+   * as its own insert under this token, so writing the same rows again with it adds nothing.
+   */
+  dedupToken?: string;
 }
 
 interface TableQueue {
@@ -78,13 +89,13 @@ export class BatchWriter {
    * Queues rows for `table`; resolves when they are durable. Throws MW_ERR_QUEUE_FULL at once when
    * the queue is full and MW_ERR_SHUTTING_DOWN after close().
    */
-  write(table: string, rows: readonly object[]): Promise<void> {
+  write(table: string, rows: readonly object[], opts?: WriteOptions): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    return this.writeLines(table, rows.map((r) => JSON.stringify(r)));
+    return this.writeLines(table, rows.map((r) => JSON.stringify(r)), opts);
   }
 
   /** Like write(), for rows already encoded as JSON lines. */
-  writeLines(table: string, lines: string[]): Promise<void> {
+  writeLines(table: string, lines: string[], opts?: WriteOptions): Promise<void> {
     if (lines.length === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new MwError('MW_ERR_SHUTTING_DOWN'));
     if (this.queued + lines.length > this.opts.maxQueueRows) {
@@ -95,11 +106,13 @@ export class BatchWriter {
       q = { waiters: [], rows: 0, inFlight: null };
       this.queues.set(table, q);
     }
-    const p = new Promise<void>((resolve, reject) => q!.waiters.push({ lines, resolve, reject }));
+    const token = opts?.dedupToken;
+    const p = new Promise<void>((resolve, reject) => q!.waiters.push({ lines, token, resolve, reject }));
     q.rows += lines.length;
     this.queued += lines.length;
     this.m.depth.set(this.queued);
-    if (q.rows >= this.opts.maxBatchRows) void this.flushTable(table, false);
+    // A tokened write is a whole batch already (e.g. one Kafka fetch): no reason to wait for more.
+    if (q.rows >= this.opts.maxBatchRows || token) void this.flushTable(table, false);
     return p;
   }
 
@@ -128,7 +141,8 @@ export class BatchWriter {
       if (q.waiters.length === 0) return;
       const batch: Waiter[] = [];
       let n = 0;
-      while (q.waiters.length && (batch.length === 0 || n + q.waiters[0].lines.length <= this.opts.maxBatchRows)) {
+      // A write with its own token is inserted alone, so a replay of it dedupes exactly.
+      while (q.waiters.length && (batch.length === 0 || (!batch[0].token && !q.waiters[0].token && n + q.waiters[0].lines.length <= this.opts.maxBatchRows))) {
         const w = q.waiters.shift()!;
         batch.push(w);
         n += w.lines.length;
@@ -140,13 +154,13 @@ export class BatchWriter {
         this.m.depth.set(this.queued);
       });
       await q.inFlight;
-    } while (drain || q.rows >= this.opts.maxBatchRows);
+    } while (drain || q.rows >= this.opts.maxBatchRows || q.waiters.some((w) => w.token));
   }
 
   private async writeBatch(table: string, batch: Waiter[], n: number): Promise<void> {
     const lines = batch.length === 1 ? batch[0].lines : batch.flatMap((w) => w.lines);
     try {
-      await this.insertWithRetry(table, lines, `${table}:${randomUUID()}`);
+      await this.insertWithRetry(table, lines, batch[0].token ?? `${table}:${randomUUID()}`);
       this.m.written.inc({ table }, n);
       for (const w of batch) w.resolve();
     } catch (err) {

@@ -5,6 +5,11 @@ set -euo pipefail
 
 need=()
 [ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
+# librdkafka's mock cluster (a real Kafka protocol broker on loopback) is built with gcc by the Kafka tests.
+[ -f /usr/include/librdkafka/rdkafka_mock.h ] || need+=(librdkafka-dev)
+command -v gcc >/dev/null || need+=(gcc libc6-dev)
+# Headless browser for the UI tests (playwright-core drives it; nothing is downloaded).
+[ -x /usr/bin/chromium ] || need+=(chromium fonts-dejavu-core)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
