@@ -28,6 +28,7 @@ export const ERRORS = {
   MW_ERR_REFERENCE_INVALID: { status: 400, message: 'invalid drift reference' },
   MW_ERR_REFERENCE_UNREADABLE: { status: 400, message: 'the drift reference cannot be read' },
   MW_ERR_DRIFT_METHOD: { status: 400, message: 'unknown or inapplicable drift method' },
+  MW_ERR_SPOOL_FULL: { status: 503, message: 'ClickHouse is unavailable and the local spool is full; retry later' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;
