@@ -5,6 +5,7 @@ import { transformLogs } from './otlp/logs.ts';
 import { transformMetrics } from './otlp/metrics.ts';
 import { transformTraces } from './otlp/traces.ts';
 import type { PredictionRow } from './predictions/record.ts';
+import { dropExpired, expiredMessage } from './retention-filter.ts';
 
 /** What happened to the records of one request: how many were stored and rejected, and why. */
 export interface IngestResult {
@@ -30,7 +31,10 @@ export class Ingestor {
   private readonly received: Counter<string>;
   private readonly rejected: Counter<string>;
 
-  constructor(private readonly writer: BatchWriter, registry?: Registry) {
+  private readonly retentionDays: number;
+
+  constructor(private readonly writer: BatchWriter, registry?: Registry, opts: { retentionDays?: number } = {}) {
+    this.retentionDays = opts.retentionDays ?? 0;
     const registers = registry ? [registry] : [];
     this.received = new Counter({ name: 'modelwatch_records_received_total', help: 'Records received, by signal', labelNames: ['signal'], registers });
     this.rejected = new Counter({ name: 'modelwatch_records_rejected_total', help: 'Records rejected as invalid, by signal', labelNames: ['signal'], registers });
@@ -62,6 +66,19 @@ export class Ingestor {
   }
 
   private async store(signal: string, tables: TableRows[], rejected: number, errors: string[], accepted?: number, opts?: IngestOptions): Promise<IngestResult> {
+    if (this.retentionDays > 0) {
+      const minTsMs = Date.now() - this.retentionDays * 86_400_000;
+      for (const entry of tables) {
+        const { kept, expired, oldestMs } = dropExpired(entry[1], minTsMs);
+        if (expired === 0) continue;
+        entry[1] = kept;
+        // GPU samples are copies of metric points, already refused with them.
+        if (entry[0] === 'gpu_samples') continue;
+        rejected += expired;
+        if (accepted !== undefined) accepted -= expired;
+        errors = [...errors, expiredMessage(entry[0], expired, oldestMs, this.retentionDays)];
+      }
+    }
     const total = tables.reduce((n, [, rows]) => n + rows.length, 0);
     const count = accepted ?? total;
     this.received.inc({ signal }, count + rejected);

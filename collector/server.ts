@@ -27,7 +27,7 @@ export function buildCollector(opts: { store: Store; config: Config; logger: Log
   const registry = opts.registry ?? new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'modelwatch_process_' });
   const writer = new BatchWriter(store, { ...config.writer, registry, log: opts.logger });
-  const ingestor = new Ingestor(writer, registry);
+  const ingestor = new Ingestor(writer, registry, { retentionDays: config.storage.retentionDays });
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger as unknown as FastifyBaseLogger,
     bodyLimit: config.server.bodyLimitBytes,

@@ -133,4 +133,26 @@ describe('bad input gets a clear answer and loses nothing else', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ clickhouse: true, migrations: true });
   });
+  it('refuses rows older than the retention period with a message, instead of letting the TTL drop them silently', async () => {
+    const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    const body = [
+      { timestamp: RECENT_ISO, model: 'ttl', id: 'ttl-new', features: { x: 1 }, prediction: 1 },
+      { timestamp: old, model: 'ttl', id: 'ttl-old', features: { x: 2 }, prediction: 1 },
+    ].map((r) => JSON.stringify(r)).join('\n');
+    const res = await post('/v1/predictions', body, { 'content-type': 'application/x-ndjson' });
+    expect(res.status).toBe(200);
+    const out = await res.json();
+    expect(out).toMatchObject({ accepted: 1, rejected: 1 });
+    expect(out.partialSuccess.errorMessage).toMatch(/older than the retention period \(30 days; oldest at /);
+    expect(await count('predictions', "model = 'ttl'")).toBe(1);
+
+    const oldNs = `${Date.now() - 31 * 86_400_000}000000`;
+    const logs = jsonLogs([{ ...prediction('ttl-otlp'), timeUnixNano: oldNs }, prediction('ttl-otlp')]);
+    const res2 = await post('/v1/logs', logs, { 'content-type': 'application/json' });
+    expect(res2.status).toBe(200);
+    const out2 = await res2.json();
+    expect(out2.partialSuccess).toMatchObject({ rejectedLogRecords: 1 });
+    expect(out2.partialSuccess.errorMessage).toMatch(/1 predictions record\(s\) older than the retention period/);
+    expect(await count('predictions', "model = 'ttl-otlp'")).toBe(1);
+  });
 });
