@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { decodeLogsRequest } from './logs-wire.ts';
 
 const PROTO_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'proto');
 
@@ -31,12 +32,20 @@ const STATUS = protobuf.Type.fromJSON('Status', {
 });
 
 /**
- * Decodes a protobuf export request. The decoded message keeps protobufjs's own shape: camelCase
- * fields (as in OTLP/JSON), Long for 64-bit integers, Uint8Array for bytes; unset fields are not own properties.
+ * Decodes a protobuf export request. The decoded message has protobufjs's shape: camelCase fields
+ * (as in OTLP/JSON), Long (or, for logs, decimal strings and numbers) for 64-bit integers,
+ * Uint8Array for bytes; unset fields are not own properties.
  * Throws on a truncated or malformed body.
  */
 export function decodeRequest(signal: Signal, body: Uint8Array): any {
+  // Logs carry the predictions: the hot path gets the lean decoder (same shape, plain objects).
+  if (signal === 'logs') return decodeLogsRequest(body);
   return REQUEST[signal].decode(body);
+}
+
+/** The protobufjs type of a signal's export request (clients, tests and benchmarks encode with it). */
+export function requestType(signal: Signal): protobuf.Type {
+  return REQUEST[signal];
 }
 
 /** Encodes the export response, with partial_success when some records were rejected. */

@@ -1,6 +1,6 @@
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeRequest } from '../../collector/otlp/codec.ts';
+import { requestType } from '../../collector/otlp/codec.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import protobuf from 'protobufjs';
 
@@ -95,7 +95,7 @@ describe('bad input gets a clear answer and loses nothing else', () => {
   it('partial_success in protobuf for protobuf requests', async () => {
     const json = JSON.parse(jsonLogs([prediction('pb'), prediction(null)]));
     // Encode the JSON shape as protobuf through the collector's own schema.
-    const root = (decodeRequest('logs', new Uint8Array()) as any).$type.root as protobuf.Root;
+    const root = requestType('logs').root;
     const Req = root.lookupType('modelwatch.otlp.ExportLogsServiceRequest');
     for (const r of json.resourceLogs[0].scopeLogs[0].logRecords) r.timeUnixNano = (Date.now() - 3600_000) * 1e6;
     const res = await post('/v1/logs', Buffer.from(Req.encode(Req.fromObject(json)).finish()), { 'content-type': 'application/x-protobuf' });
