@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'dashboards/ui/dist/**', '**/*.d.ts'] },
+  { ignores: ['node_modules/**', 'data/**', 'dashboards/ui/dist/**', 'ui/dist/**', '**/*.d.ts'] },
   js.configs.recommended,
   { languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', fetch: 'readonly', performance: 'readonly' } } },
   ...tseslint.configs.recommended,
