@@ -1,8 +1,33 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MwError } from '../core/errors.ts';
 import type { Store } from '../storage/client.ts';
 import type { AlertsEngine } from './engine.ts';
-import { silenceState, silenceView, type SilenceInput } from './silences.ts';
+import { buildSilence, silenceState, silenceView, type Silence, type SilenceInput } from './silences.ts';
+import type { Matcher } from './types.ts';
+
+/** Which models the caller may see: set on the request by the collector's auth hook; absent when auth is off. */
+interface ModelScope {
+  unrestricted: boolean;
+  allows(model: string): boolean;
+}
+
+function scopeOf(req: FastifyRequest): ModelScope | null {
+  return (req as unknown as { modelScope?: ModelScope | null }).modelScope ?? null;
+}
+
+// A key limited to some models sees the alerts labelled with one of them, and nothing unlabelled.
+function labelAllowed(scope: ModelScope | null, labels: Record<string, string> | undefined): boolean {
+  return !scope || scope.unrestricted || (typeof labels?.model === 'string' && scope.allows(labels.model));
+}
+
+// A limited key may see and manage only silences pinned to one of its models by a model="..." matcher.
+function silenceAllowed(scope: ModelScope | null, matchers: readonly Matcher[]): boolean {
+  return !scope || scope.unrestricted || matchers.some((m) => m.name === 'model' && m.type === '=' && scope.allows(m.value));
+}
+
+function forbidSilence(): MwError {
+  return new MwError('MW_ERR_FORBIDDEN', 'this key is limited to some models: a silence needs a model="..." matcher naming one of them');
+}
 
 /** Options of the alerts API plugin. */
 export interface AlertsRoutesOptions {
@@ -34,19 +59,22 @@ export async function alertsRoutes(app: FastifyInstance, opts: AlertsRoutesOptio
     if (q.state) alerts = alerts.filter((a) => a.state === q.state);
     if (q.rule) alerts = alerts.filter((a) => a.rule === q.rule);
     if (q.model) alerts = alerts.filter((a) => a.labels.model === q.model);
-    return { alerts };
+    const scope = scopeOf(req);
+    return { alerts: alerts.filter((a) => labelAllowed(scope, a.labels)) };
   });
 
   app.get('/api/v1/alerts/history', async (req) => {
     const q = req.query as Record<string, string | undefined>;
     const history = await engine.history({ rule: q.rule || undefined, since: timeParam(q.since, 'since'), limit: intParam(q.limit, 'limit', 100) });
-    return { history };
+    const scope = scopeOf(req);
+    return { history: history.filter((h) => labelAllowed(scope, h.labels as Record<string, string> | undefined)) };
   });
 
   app.get('/api/v1/silences', async (req) => {
     const q = req.query as Record<string, string | undefined>;
     const now = Date.now();
-    let list = await engine.listSilences();
+    const scope = scopeOf(req);
+    let list = (await engine.listSilences()).filter((s: Silence) => silenceAllowed(scope, s.matchers));
     if (q.state) list = list.filter((s) => silenceState(s, now) === q.state);
     return { silences: list.map((s) => silenceView(s, now)) };
   });
@@ -54,6 +82,8 @@ export async function alertsRoutes(app: FastifyInstance, opts: AlertsRoutesOptio
   app.post('/api/v1/silences', async (req, reply) => {
     const body = (req.body ?? {}) as SilenceInput;
     if (typeof body !== 'object' || Array.isArray(body)) throw new MwError('MW_ERR_SILENCE_INVALID', 'expected a JSON object');
+    const scope = scopeOf(req);
+    if (scope && !scope.unrestricted && !silenceAllowed(scope, buildSilence(body, Date.now()).matchers)) throw forbidSilence();
     const s = await engine.createSilence(body);
     reply.code(201);
     return { silenceID: s.id, silence: silenceView(s, Date.now()) };
@@ -61,6 +91,11 @@ export async function alertsRoutes(app: FastifyInstance, opts: AlertsRoutesOptio
 
   app.delete('/api/v1/silences/:id', async (req) => {
     const { id } = req.params as { id: string };
+    const scope = scopeOf(req);
+    if (scope && !scope.unrestricted) {
+      const existing = (await engine.listSilences()).find((s: Silence) => s.id === id);
+      if (existing && !silenceAllowed(scope, existing.matchers)) throw forbidSilence();
+    }
     const s = await engine.expireSilence(id);
     return { silence: silenceView(s, Date.now()) };
   });

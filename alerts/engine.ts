@@ -1,13 +1,15 @@
 import type { Config } from '../core/config/schema.ts';
 import { MwError } from '../core/errors.ts';
 import type { Store } from '../storage/client.ts';
-import { ALERTING_STATES, evaluate, seriesAlert } from './evaluator.ts';
+import { buildGroups, type GroupSnapshot } from './buckets.ts';
+import { DeliveryQueues, sendLogged } from './delivery.ts';
+import { ALERTING_STATES, evaluate } from './evaluator.ts';
 import { createNotifier } from './notifiers/index.ts';
-import { withRetry, type AttemptInfo, type RetryHooks } from './notifiers/retry.ts';
+import type { RetryHooks } from './notifiers/retry.ts';
 import { isOk, type Notifier, type NotifyResult } from './notifiers/types.ts';
 import { readCondition } from './queries.ts';
-import { emptyAlertsFile, loadAlertsFile, ROUTE_DEFAULTS } from './rules.ts';
-import { isInhibited, planGroup, routeAlert, type GroupState, type GroupTiming } from './routing.ts';
+import { emptyAlertsFile, loadAlertsFile } from './rules.ts';
+import { planGroup, type GroupState } from './routing.ts';
 import { buildSilence, isSilenced, type Silence, type SilenceInput } from './silences.ts';
 import { AlertStateStore, type DeliveryRecord, type HistoryRecord } from './state-store.ts';
 import type { Alert, AlertsFile, EvalInput, Labels, Notification, Rule, RuleState, SeriesState } from './types.ts';
@@ -62,10 +64,31 @@ export interface TickReport {
   sent: { receiver: string; groupKey: string; status: 'firing' | 'resolved'; alerts: number; result: NotifyResult }[];
 }
 
+/** Which rules a reload added, changed, kept as they were and removed (by name). */
+export interface ReloadSummary {
+  added: string[];
+  changed: string[];
+  unchanged: string[];
+  removed: string[];
+}
+
 /** The running engine. */
 export interface AlertsEngine {
-  /** Evaluates every rule at `now` (ms), persists state and sends what is due. */
+  /**
+   * Evaluates every rule at `now` (ms), persists state and queues what is due for delivery;
+   * resolves once the notifications it queued have been delivered or given up (the scheduled
+   * evaluations do not wait for them).
+   */
   tick(now?: number): Promise<TickReport>;
+  /**
+   * Replaces the rules, routes, inhibitions and receivers. Series state is kept per rule name (a
+   * rule's series whose labels no longer come out resolve as usual); a removed rule's series are
+   * forgotten and the alerts among them are sent as resolved. Group state is kept.
+   */
+  reload(next: AlertsFile): Promise<ReloadSummary>;
+  /** Resolves when every notification queued so far has been delivered or given up. */
+  idle(): Promise<void>;
+  /** Stops evaluating; messages queued but not started stay unsent, one being retried stops retrying. */
   stop(): Promise<void>;
   readonly rules: AlertsFile;
   activeAlerts(): Promise<ActiveAlert[]>;
@@ -91,20 +114,34 @@ export function startAlerts(opts: StartAlertsOptions): AlertsEngine {
   const { store, config } = opts;
   const log = opts.log ?? noopLog;
   const file = opts.rulesFile ?? config.alerts.rulesFile;
-  const rules = opts.rules ?? (file ? loadAlertsFile(file) : emptyAlertsFile());
+  let rules = opts.rules ?? (file ? loadAlertsFile(file) : emptyAlertsFile());
   const stateStore = new AlertStateStore(store);
   const externalURL = (config.server.publicUrl || 'http://127.0.0.1:4318').replace(/\/+$/, '');
-  const receivers = new Map(rules.receivers.map((r) => [r.name, r]));
-  const baseNotifiers = new Map<string, Notifier>();
-  for (const r of rules.receivers) baseNotifiers.set(r.name, opts.notifiers?.[r.name] ?? createNotifier(r, { evaluationIntervalMs: config.alerts.evaluationIntervalMs }));
-  for (const [name, n] of Object.entries(opts.notifiers ?? {})) if (!baseNotifiers.has(name)) baseNotifiers.set(name, n);
+  const scheduled = opts.schedule !== false && config.alerts.enabled;
+  const notifiers = new Map<string, Notifier>();
+  const buildNotifiers = (next: AlertsFile, prev: AlertsFile | null): void => {
+    const before = new Map((prev?.receivers ?? []).map((r) => [r.name, JSON.stringify(r)]));
+    for (const name of [...notifiers.keys()]) if (!next.receivers.some((r) => r.name === name) && !opts.notifiers?.[name]) notifiers.delete(name);
+    for (const r of next.receivers) {
+      // An unchanged receiver keeps its notifier (and with it any rate-limit state).
+      if (opts.notifiers?.[r.name] || (notifiers.has(r.name) && before.get(r.name) === JSON.stringify(r))) continue;
+      notifiers.set(r.name, createNotifier(r, { evaluationIntervalMs: config.alerts.evaluationIntervalMs }));
+    }
+    for (const [name, n] of Object.entries(opts.notifiers ?? {})) notifiers.set(name, n);
+  };
+  buildNotifiers(rules, null);
 
   let ruleStates: Map<string, RuleState> | undefined;
   let groups: Map<string, GroupState> = new Map();
-  const muteFlags = new Map<string, { silenced: boolean; inhibited: boolean }>();
+  let snapshot: GroupSnapshot | null = null;
+  const queues = new DeliveryQueues();
+  /** Groups with a notification queued or being sent: not planned again until it is done. */
+  const sending = new Set<string>();
   let chain: Promise<unknown> = Promise.resolve();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let flushTimer: NodeJS.Timeout | undefined;
+  let flushAt = Infinity;
 
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const p = chain.then(fn, fn);
@@ -127,30 +164,17 @@ export function startAlerts(opts: StartAlertsOptions): AlertsEngine {
     return `${externalURL}/alerts?${q}`;
   };
 
-  async function deliver(notifier: Notifier, n: Notification, records: DeliveryRecord[]): Promise<NotifyResult> {
-    const notificationId = `${n.groupKey}@${Date.now()}`;
-    const firing = n.alerts.filter((a) => a.status === 'firing').length;
-    const onAttempt = (a: AttemptInfo) => {
-      const r = a.result;
-      records.push({
-        ts: a.startedAt, receiver: notifier.name, receiverType: notifier.type, groupKey: n.groupKey, notificationId,
-        status: isOk(r) ? 'ok' : 'retryable' in r ? 'retryable' : 'failed', httpStatus: r.httpStatus ?? 0,
-        error: isOk(r) ? '' : r.reason, attempt: a.attempt, durationMs: a.durationMs,
-        alerts: n.alerts.length, firing, resolved: n.alerts.length - firing,
-      });
-    };
-    return withRetry(notifier, rules.retry, { ...opts.retryHooks, onAttempt }).send(n);
-  }
+  const deliver = (notifier: Notifier, n: Notification, records: DeliveryRecord[], signal?: AbortSignal): Promise<NotifyResult> =>
+    sendLogged(notifier, n, rules.retry, records, { ...opts.retryHooks, signal });
 
-  async function runTick(now: number): Promise<TickReport> {
+  /** Evaluates every rule at `now`, persists the new states and history, and leaves the groups to send. */
+  async function evaluateAll(now: number): Promise<TickReport> {
     const states = await ensureLoaded();
     const report: TickReport = { now, evaluated: 0, errors: [], transitions: 0, sent: [] };
     const silences = await stateStore.loadSilences();
     const changed: { rule: string; series: SeriesState }[] = [];
     const deleted: { rule: string; fingerprint: string }[] = [];
     const transitions: HistoryRecord[] = [];
-
-    // 1. Evaluate every rule.
     for (const rule of rules.rules) {
       let input: EvalInput;
       try {
@@ -172,66 +196,29 @@ export function startAlerts(opts: StartAlertsOptions): AlertsEngine {
       for (const t of res.transitions) transitions.push({ ...t, silenced: false, inhibited: false });
       states.set(rule.name, res.state);
     }
-
-    // 2. Which alerts are open, which ended, which are muted.
-    const open: Alert[] = [];
-    const ended = new Map<string, Alert>();
-    for (const rule of rules.rules) {
-      for (const s of Object.values(states.get(rule.name)?.series ?? {})) {
-        if (ALERTING_STATES.has(s.state)) open.push(seriesAlert(rule, s, generatorURL(rule, s)));
-        else if (s.state === 'resolved') ended.set(s.fingerprint, seriesAlert(rule, s, generatorURL(rule, s)));
-      }
-    }
-    const openLabels = open.map((a) => a.labels);
-    muteFlags.clear();
-    for (const a of open) {
-      muteFlags.set(a.fingerprint, {
-        silenced: isSilenced(a.labels, silences, now),
-        inhibited: isInhibited(a.labels, openLabels.filter((l) => l !== a.labels), rules.inhibitRules),
-      });
-    }
+    snapshot = buildGroups({ rules, states, groups, silences, now, generatorURL });
     for (const t of transitions) {
-      const f = muteFlags.get(t.fingerprint) ?? { silenced: isSilenced(t.labels, silences, now), inhibited: false };
+      const f = snapshot.mute.get(t.fingerprint) ?? { silenced: isSilenced(t.labels, silences, now), inhibited: false };
       t.silenced = f.silenced;
       t.inhibited = f.inhibited;
     }
     report.transitions = transitions.length;
-
     // Persist the evaluation before anything is sent: a crash after this point re-evaluates from here.
     await stateStore.saveSeries(changed, deleted);
     await stateStore.logHistory(transitions);
+    return report;
+  }
 
-    // 3. Route into groups.
-    interface Bucket { receiver: string; groupLabels: Labels; timing: GroupTiming; firing: Alert[]; muted: Set<string> }
-    const buckets = new Map<string, Bucket>();
-    const timingOf = (routeIndex: number, receiver: string): GroupTiming => {
-      const route = rules.routes[routeIndex];
-      const r = receivers.get(receiver);
-      if (r?.type === 'alertmanager') return { groupWaitMs: 0, groupIntervalMs: 0, repeatIntervalMs: r.resendIntervalMs };
-      return route ? { groupWaitMs: route.groupWaitMs, groupIntervalMs: route.groupIntervalMs, repeatIntervalMs: route.repeatIntervalMs } : ROUTE_DEFAULTS;
-    };
-    for (const a of open) {
-      const mute = muteFlags.get(a.fingerprint)!;
-      for (const d of routeAlert(rules.routes, a.labels)) {
-        // Alertmanager does its own grouping: one group per alert, sent on change and re-sent every resend interval.
-        const am = receivers.get(d.receiver)?.type === 'alertmanager';
-        const key = am ? `${d.routeIndex}/${d.receiver}:alert:${a.fingerprint}` : d.groupKey;
-        let b = buckets.get(key);
-        if (!b) buckets.set(key, (b = { receiver: d.receiver, groupLabels: am ? a.labels : d.groupLabels, timing: timingOf(d.routeIndex, d.receiver), firing: [], muted: new Set() }));
-        if (mute.silenced || mute.inhibited) b.muted.add(a.fingerprint);
-        else b.firing.push(a);
-      }
-    }
-    for (const [key, g] of groups) {
-      if (!buckets.has(key)) {
-        buckets.set(key, { receiver: g.receiver, groupLabels: g.groupLabels, timing: timingOf(Number(key.split('/')[0]), g.receiver), firing: [], muted: new Set() });
-      }
-    }
-
-    // 4. Plan and send.
-    const records: DeliveryRecord[] = [];
-    const sends: Promise<void>[] = [];
+  /**
+   * Plans every group of the last evaluation at `now`: what is due goes to its receiver's delivery
+   * queue (evaluation does not wait for it); what is not due yet gets a timer for when it will be.
+   */
+  function planGroups(now: number, report?: TickReport, deliveries?: Promise<void>[]): void {
+    if (!snapshot) return;
+    const { buckets, ended, open, silences } = snapshot;
+    let nextDue = Infinity;
     for (const [key, b] of buckets) {
+      if (sending.has(key)) continue;
       let prev = groups.get(key);
       if (prev) {
         // A resolved alert that a silence covers ends quietly.
@@ -242,29 +229,63 @@ export function startAlerts(opts: StartAlertsOptions): AlertsEngine {
         prev, groupKey: key, receiver: b.receiver, groupLabels: b.groupLabels, firing: b.firing, muted: b.muted,
         resolved: ended, timing: b.timing, now, externalURL,
       });
-      const notifier = baseNotifiers.get(b.receiver);
-      if (!plan.notification || !notifier) {
-        if (!plan.notification) setGroup(key, b.receiver, plan.next);
-        else log.warn({ receiver: b.receiver }, 'no notifier for receiver');
+      const notifier = notifiers.get(b.receiver);
+      if (!plan.notification) {
+        setGroup(key, b.receiver, plan.next);
+        if (plan.dueAt !== null) nextDue = Math.min(nextDue, plan.dueAt);
+        continue;
+      }
+      if (!notifier) {
+        log.warn({ receiver: b.receiver }, 'no notifier for receiver');
         continue;
       }
       const n = plan.notification;
-      sends.push((async () => {
-        const result = await deliver(notifier, n, records);
-        report.sent.push({ receiver: b.receiver, groupKey: key, status: n.status, alerts: n.alerts.length, result });
-        if (isOk(result) || 'failed' in result) {
+      sending.add(key);
+      const delivery = queues.enqueue(b.receiver, async (signal) => {
+        const records: DeliveryRecord[] = [];
+        try {
+          const result = await deliver(notifier, n, records, signal);
+          report?.sent.push({ receiver: b.receiver, groupKey: key, status: n.status, alerts: n.alerts.length, result });
           if (!isOk(result)) log.error({ receiver: b.receiver, groupKey: key, reason: result.reason }, 'alert notification failed');
-          // A permanent failure is not retried either: the same message would fail again.
-          setGroup(key, b.receiver, isOk(result) || !result.exhausted ? plan.next : plan.onFailure);
-        } else {
-          setGroup(key, b.receiver, plan.onFailure);
+          if (!isOk(result) && 'aborted' in result && result.aborted) {
+            // Stopped before it got through: the group state stays as it was, so a restart sends it.
+          } else if (!notifiers.has(b.receiver)) {
+            setGroup(key, b.receiver, null); // the receiver was removed by a reload meanwhile
+          } else if (isOk(result) || ('failed' in result && !result.exhausted)) {
+            // A permanent failure is not retried either: the same message would fail again.
+            setGroup(key, b.receiver, plan.next);
+          } else {
+            setGroup(key, b.receiver, plan.onFailure);
+          }
+          await stateStore.logDeliveries(records);
+          await flushGroups();
+        } catch (err) {
+          log.error({ receiver: b.receiver, groupKey: key, err: (err as Error).message }, 'alert delivery bookkeeping failed');
+        } finally {
+          sending.delete(key);
         }
-      })());
+      });
+      deliveries?.push(delivery);
     }
-    await Promise.all(sends);
-    await stateStore.logDeliveries(records);
-    await flushGroups();
-    return report;
+    if (scheduled && nextDue < Infinity) scheduleFlush(nextDue);
+  }
+
+  /** Plans the groups again when the earliest of them becomes due (group_wait, group_interval), between evaluations. */
+  function scheduleFlush(at: number): void {
+    if (stopped || (flushTimer && at >= flushAt)) return;
+    if (flushTimer) clearTimeout(flushTimer);
+    flushAt = at;
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined;
+      flushAt = Infinity;
+      if (stopped) return;
+      // Timers may fire a little before the wall clock reaches `at`: never plan earlier than asked.
+      void serial(async () => {
+        planGroups(Math.max(Date.now(), at));
+        await flushGroups();
+      }).catch((err) => log.error({ err: (err as Error).message }, 'alert group flush failed'));
+    }, Math.max(0, at - Date.now()));
+    flushTimer.unref?.();
   }
 
   const dirtyGroups = new Map<string, { receiver: string; state: GroupState | null }>();
@@ -281,17 +302,72 @@ export function startAlerts(opts: StartAlertsOptions): AlertsEngine {
     await stateStore.saveGroups(batch);
   }
 
+  /** Swaps in a new rules file; see {@link AlertsEngine.reload}. */
+  async function applyReload(next: AlertsFile): Promise<ReloadSummary> {
+    const states = await ensureLoaded();
+    const before = new Map(rules.rules.map((r) => [r.name, JSON.stringify(r)]));
+    const summary: ReloadSummary = { added: [], changed: [], unchanged: [], removed: [] };
+    for (const r of next.rules) {
+      const old = before.get(r.name);
+      (old === undefined ? summary.added : old === JSON.stringify(r) ? summary.unchanged : summary.changed).push(r.name);
+    }
+    const now = Date.now();
+    const deleted: { rule: string; fingerprint: string }[] = [];
+    const history: HistoryRecord[] = [];
+    for (const r of rules.rules) {
+      if (next.rules.some((x) => x.name === r.name)) continue;
+      summary.removed.push(r.name);
+      // A removed rule's series are forgotten; those that were alerting end (receivers get them as resolved).
+      for (const s of Object.values(states.get(r.name)?.series ?? {})) {
+        deleted.push({ rule: r.name, fingerprint: s.fingerprint });
+        if (s.state !== 'inactive' && s.state !== 'resolved') {
+          history.push({ rule: r.name, fingerprint: s.fingerprint, labels: s.labels, from: s.state, to: ALERTING_STATES.has(s.state) ? 'resolved' : 'inactive', at: now, value: s.value, silenced: false, inhibited: false });
+        }
+      }
+      states.delete(r.name);
+    }
+    await stateStore.saveSeries([], deleted);
+    await stateStore.logHistory(history);
+    const prev = rules;
+    rules = next;
+    buildNotifiers(next, prev);
+    for (const [key, g] of [...groups]) if (!notifiers.has(g.receiver) && !sending.has(key)) setGroup(key, g.receiver, null);
+    await flushGroups();
+    // The last evaluation's groups were routed by the old file: the next evaluation routes anew.
+    snapshot = null;
+    return summary;
+  }
+
   const engine: AlertsEngine = {
-    rules,
+    get rules() {
+      return rules;
+    },
     stateStore,
-    tick: (now = Date.now()) => serial(() => runTick(now)),
+    async tick(now = Date.now()) {
+      const deliveries: Promise<void>[] = [];
+      const report = await serial(async () => {
+        const r = await evaluateAll(now);
+        planGroups(now, r, deliveries);
+        await flushGroups();
+        return r;
+      });
+      await Promise.all(deliveries);
+      return report;
+    },
+    reload: (next) => serial(() => applyReload(next)),
+    idle: () => queues.idle(),
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
+      if (flushTimer) clearTimeout(flushTimer);
       await chain.catch(() => undefined);
+      // Messages not yet started stay unsent (their group state says so, a restart sends them); one
+      // being retried stops retrying.
+      await queues.stop();
     },
     async activeAlerts() {
       const states = await serial(ensureLoaded);
+      const muteFlags = snapshot?.mute ?? new Map<string, { silenced: boolean; inhibited: boolean }>();
       const out: ActiveAlert[] = [];
       for (const [rule, rs] of states) {
         for (const s of Object.values(rs.series)) {
@@ -320,8 +396,8 @@ export function startAlerts(opts: StartAlertsOptions): AlertsEngine {
       return expired;
     },
     async sendTest(receiver, now = Date.now()) {
-      const notifier = baseNotifiers.get(receiver);
-      if (!notifier) throw new MwError('MW_ERR_ALERT_RECEIVER_UNKNOWN', `${JSON.stringify(receiver)} (known: ${[...baseNotifiers.keys()].join(', ') || 'none'})`);
+      const notifier = notifiers.get(receiver);
+      if (!notifier) throw new MwError('MW_ERR_ALERT_RECEIVER_UNKNOWN', `${JSON.stringify(receiver)} (known: ${[...notifiers.keys()].join(', ') || 'none'})`);
       const labels = { alertname: 'ModelwatchTest', severity: 'info', model: 'test' };
       const alert: Alert = {
         fingerprint: 'test', rule: 'ModelwatchTest', status: 'firing', state: 'firing', labels,
@@ -339,13 +415,18 @@ export function startAlerts(opts: StartAlertsOptions): AlertsEngine {
     },
   };
 
-  if (opts.schedule !== false && config.alerts.enabled) {
+  if (scheduled) {
     let busy = false;
     timer = setInterval(() => {
-      // A slow evaluation (a receiver's Retry-After) delays the next one rather than queueing more.
+      // Evaluation never waits for deliveries; a slow query delays the next evaluation rather than queueing more.
       if (stopped || busy) return;
       busy = true;
-      engine.tick(Date.now())
+      const now = Date.now();
+      serial(async () => {
+        const report = await evaluateAll(now);
+        planGroups(now, report);
+        await flushGroups();
+      })
         .catch((err) => log.error({ err: (err as Error).message }, 'alert evaluation failed'))
         .finally(() => { busy = false; });
     }, config.alerts.evaluationIntervalMs);

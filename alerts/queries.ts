@@ -1,17 +1,17 @@
 import type { Store } from '../storage/client.ts';
 import type { Condition, Labels, Sample } from './types.ts';
 
-/** Name of the analysis metric holding a latency quantile: 0.99 -> p99_ms, 0.999 -> p999_ms, 1 -> max_ms. */
+/** Name of the latency analyzer's metric for a quantile: 0.99 -> latency_p99, 0.999 -> latency_p999, 1 -> latency_max. */
 export function quantileMetric(q: number): string {
-  if (q >= 1) return 'max_ms';
+  if (q >= 1) return 'latency_max';
   const pct = +(q * 100).toPrecision(6);
-  return `p${String(pct).replace('.', '')}_ms`;
+  return `latency_p${String(pct).replace('.', '')}`;
 }
 
 const ANALYSIS: Record<string, { analyzer: string; metric?: string; subject?: string; labels: 'model' | 'feature' | 'gpu' }> = {
   latency_quantile: { analyzer: 'latency', labels: 'model' },
   drift_share: { analyzer: 'drift', metric: 'drift_share', subject: '__dataset__', labels: 'model' },
-  feature_drift: { analyzer: 'drift', metric: 'drift_score', labels: 'feature' },
+  feature_drift: { analyzer: 'drift', metric: 'drift', labels: 'feature' },
   data_quality: { analyzer: 'quality', labels: 'feature' },
   gpu_idle: { analyzer: 'gpu', metric: 'idle', labels: 'gpu' },
   gpu_memory: { analyzer: 'gpu', metric: 'memory_pressure', labels: 'gpu' },

@@ -44,6 +44,8 @@ export interface GroupPlan {
   next: GroupState | null;
   /** State when delivery fails: the attempt time is kept, the sent set is not. */
   onFailure: GroupState | null;
+  /** When nothing is sent now: the time the group becomes due if its alerts stay as they are (null: never). */
+  dueAt: number | null;
 }
 
 /** The label subset a group is keyed on. */
@@ -137,20 +139,21 @@ export function planGroup(opts: {
   if (firing.length === 0 && ended.length === 0) {
     // Nothing to say. A group that only holds muted alerts keeps its memory of them.
     const next = Object.keys(keepSilently).length && prev ? { ...prev, sent: keepSilently } : null;
-    return { notification: null, next, onFailure: next };
+    return { notification: null, next, onFailure: next, dueAt: null };
   }
   const base: GroupState = prev
     ? { ...prev }
     : { groupKey: opts.groupKey, receiver: opts.receiver, groupLabels: opts.groupLabels, firstSeenAt: now, lastSentAt: null, sent: {} };
-  let due: boolean;
+  // The group is due at the earliest of: group_wait after it was born (first message), group_interval
+  // after the last message when its content changed, repeat_interval after it while it fires.
+  let dueAt: number;
   if (base.lastSentAt === null) {
-    due = now - base.firstSeenAt >= timing.groupWaitMs;
+    dueAt = base.firstSeenAt + timing.groupWaitMs;
   } else {
     const changed = ended.length > 0 || firing.some((a) => !sentBefore[a.fingerprint] || changeKey(sentBefore[a.fingerprint].alert) !== changeKey(a));
-    const since = now - base.lastSentAt;
-    due = (changed && since >= timing.groupIntervalMs) || (firing.length > 0 && since >= timing.repeatIntervalMs);
+    dueAt = Math.min(changed ? base.lastSentAt + timing.groupIntervalMs : Infinity, firing.length > 0 ? base.lastSentAt + timing.repeatIntervalMs : Infinity);
   }
-  if (!due) return { notification: null, next: base, onFailure: base };
+  if (now < dueAt) return { notification: null, next: base, onFailure: base, dueAt: Number.isFinite(dueAt) ? dueAt : null };
   const alerts = [...firing, ...ended].sort((a, b) => (a.status === b.status ? a.startsAt - b.startsAt : a.status === 'firing' ? -1 : 1));
   const notification: Notification = {
     receiver: opts.receiver,
@@ -165,5 +168,5 @@ export function planGroup(opts: {
   const sent: Record<string, SentAlert> = { ...keepSilently };
   for (const a of firing) sent[a.fingerprint] = { status: 'firing', alert: a };
   const delivered: GroupState | null = Object.keys(sent).length ? { ...base, lastSentAt: now, sent } : null;
-  return { notification, next: delivered, onFailure: { ...base, lastSentAt: now } };
+  return { notification, next: delivered, onFailure: { ...base, lastSentAt: now }, dueAt: null };
 }

@@ -41,7 +41,7 @@ rules:
     condition: { kind: error_rate, value: 5%, window: 10m }
   - name: Custom
     condition:
-      query: SELECT model, max(value) AS value FROM analysis_results WHERE metric = 'p99_ms' GROUP BY model
+      query: SELECT model, max(value) AS value FROM analysis_results WHERE metric = 'latency_p99' GROUP BY model
       op: '>='
       value: 3
 routes:

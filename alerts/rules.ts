@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
+import { LATENCY_QUANTILES } from '../analyzer/latency.ts';
 import { MwError } from '../core/errors.ts';
 import { parseDuration } from './duration.ts';
 import { parseMatchers } from './matchers.ts';
@@ -22,6 +23,8 @@ const EXEC_ERR: readonly ExecErrState[] = ['Alerting', 'Error', 'OK', 'KeepLast'
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_:-]*$/;
 const LABEL_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DEFAULT_LOOKBACK_MS = 2 * 3_600_000;
+/** Quantiles with a result row (the latency analyzer's, plus 1 for its maximum). */
+const ANALYZED_QUANTILES: readonly number[] = [...LATENCY_QUANTILES.map(([q]) => q), 1];
 
 const CONDITION_KEYS: Record<ConditionKind | 'query', string[]> = {
   latency_quantile: ['model', 'version', 'segment', 'quantile', 'op', 'value', 'lookback'],
@@ -127,6 +130,7 @@ function parseCondition(p: Problems, where: string, raw: unknown): Condition | u
     case 'latency_quantile': {
       const q = typeof raw.quantile === 'string' && /^\d*\.?\d+$/.test(raw.quantile) ? Number(raw.quantile) : raw.quantile;
       if (typeof q !== 'number' || !(q > 0 && q <= 1)) p.add(where, 'condition.quantile', `expected a number in (0,1], got ${show(raw.quantile)}`);
+      else if (!ANALYZED_QUANTILES.includes(q)) p.add(where, 'condition.quantile', `the latency analyzer computes ${ANALYZED_QUANTILES.join(', ')} (1 = the maximum), got ${show(q)}`);
       else c.quantile = q;
       if (c.value === undefined && raw.value === undefined) p.add(where, 'condition.value', 'expected a latency threshold like 250ms, got nothing');
       break;

@@ -18,6 +18,8 @@ export interface RetryHooks {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   clock?: () => number;
+  /** Aborted when the engine stops: no further attempt is made (the result says `aborted`). */
+  signal?: AbortSignal;
 }
 
 /** The delay before attempt `attempt + 1`: exponential from the base, capped, with jitter; Retry-After wins when given. */
@@ -28,14 +30,26 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, retryAfterMs:
   return Math.max(0, Math.round(exp - spread + random() * 2 * spread));
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Sleeps `ms`, waking at once (and clearing the timer) when the signal is aborted. */
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done);
+  });
+}
 
 /**
  * Wraps a notifier with retries: retryable results are tried again after an exponential, jittered
  * delay (or the receiver's Retry-After), up to `maxAttempts` and `maxElapsedMs`; permanent failures are not retried.
  */
 export function withRetry(notifier: Notifier, policy: RetryPolicy, hooks: RetryHooks = {}): Notifier {
-  const sleep = hooks.sleep ?? defaultSleep;
+  const sleep = hooks.sleep ?? ((ms: number) => abortableSleep(ms, hooks.signal));
   const random = hooks.random ?? Math.random;
   const clock = hooks.clock ?? Date.now;
   return {
@@ -59,13 +73,16 @@ export function withRetry(notifier: Notifier, policy: RetryPolicy, hooks: RetryH
           if (clock() + delay - start > policy.maxElapsedMs) final = true;
         }
         await hooks.onAttempt?.({ attempt, startedAt, durationMs, result, notification: n, final });
+        if (!final && !hooks.signal?.aborted) await sleep(delay);
+        if (!final && hooks.signal?.aborted) {
+          return { failed: true, aborted: true, reason: `stopped after ${attempt} attempt${attempt > 1 ? 's' : ''}: ${'reason' in result ? result.reason : ''}`, httpStatus: result.httpStatus };
+        }
         if (final) {
           if ('retryable' in result) {
             return { failed: true, exhausted: true, reason: `gave up after ${attempt} attempt${attempt > 1 ? 's' : ''}: ${result.reason}`, httpStatus: result.httpStatus };
           }
           return result;
         }
-        await sleep(delay);
       }
     },
   };

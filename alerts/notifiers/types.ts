@@ -4,7 +4,15 @@ import type { Notification } from '../types.ts';
 export type NotifyResult =
   | { ok: true; httpStatus?: number }
   | { retryable: true; retryAfterMs?: number; reason: string; httpStatus?: number }
-  | { failed: true; reason: string; httpStatus?: number; /** Set when retries ran out (the failure itself was transient). */ exhausted?: boolean };
+  | {
+    failed: true;
+    reason: string;
+    httpStatus?: number;
+    /** Set when retries ran out (the failure itself was transient). */
+    exhausted?: boolean;
+    /** Set when the sender stopped before retrying (shutdown): the message was not delivered and may be sent again. */
+    aborted?: boolean;
+  };
 
 /** Something that delivers notifications to one receiver. */
 export interface Notifier {

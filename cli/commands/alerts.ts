@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { isMwError } from '../../core/errors.ts';
 import { startAlerts } from '../../alerts/engine.ts';
+import { watchRules } from '../../alerts/reload.ts';
 import { formatMatcher } from '../../alerts/matchers.ts';
 import { createNotifier } from '../../alerts/notifiers/index.ts';
 import { withRetry } from '../../alerts/notifiers/retry.ts';
@@ -78,20 +79,28 @@ export function registerAlerts(program: Command): void {
       const store = await openStore(config, log);
       const engine = startAlerts({ store, config, log, schedule: !opts.once });
       log.info({ rules: engine.rules.rules.length, receivers: engine.rules.receivers.length, everyMs: config.alerts.evaluationIntervalMs }, 'alert evaluator started');
-      const first = await engine.tick(Date.now());
       if (opts.once) {
+        const first = await engine.tick(Date.now());
         out(JSON.stringify(first, null, 2));
         await engine.stop();
         await store.close();
         return;
       }
+      // Reload the rules on SIGHUP and when the file changes; an invalid file keeps the running rules.
+      const watcher = watchRules({ engine, file: config.alerts.rulesFile, log });
+      // Evaluation timers do not hold the process open on their own: keep it alive until a signal.
+      const keepAlive = setInterval(() => {}, 1 << 30);
       const shutdown = async () => {
+        clearInterval(keepAlive);
+        await watcher.stop();
         await engine.stop();
         await store.close();
         process.exit(0);
       };
       process.on('SIGTERM', () => void shutdown());
       process.on('SIGINT', () => void shutdown());
+      // The first evaluation now rather than one interval from now.
+      await engine.tick(Date.now());
     } catch (err) {
       fail(err);
     }

@@ -43,7 +43,7 @@ export async function seedResults(store: Store, rows: ResultRow[]): Promise<void
 /** Drift rows for some features of a model, all in one window. */
 export function driftRows(model: string, features: string[], status: 'drift' | 'ok', windowEnd: number, computedAt: number): ResultRow[] {
   return features.map((f) => ({
-    analyzer: 'drift', model, subject: f, metric: 'drift_score', value: status === 'drift' ? 0.4 : 0.02, threshold: 0.2, status,
+    analyzer: 'drift', model, subject: f, metric: 'drift', value: status === 'drift' ? 0.4 : 0.02, threshold: 0.2, status,
     windowStart: windowEnd - 3_600_000, windowEnd, computedAt,
   }));
 }

@@ -36,7 +36,7 @@ async function predictions(model: string, at: number, n: number, errors: number)
 describe('condition kinds read the latest values', () => {
   it('latency_quantile reads the latest window and the latest computation of it', async () => {
     const t0 = baseTime();
-    const row = (v: number, end: number, computed: number) => ({ analyzer: 'latency', model: 'fraud', subject: '__prediction__', metric: 'p99_ms', value: v, status: 'ok', windowStart: end - 60_000, windowEnd: end, computedAt: computed });
+    const row = (v: number, end: number, computed: number) => ({ analyzer: 'latency', model: 'fraud', subject: 'latency', metric: 'latency_p99', value: v, status: 'ok', windowStart: end - 60_000, windowEnd: end, computedAt: computed });
     await seedResults(store, [row(100, t0 - 60_000, t0 - 60_000), row(300, t0, t0), row(320, t0, t0 + 1), row(999, t0 + 60_000, t0 + 60_000)]);
     const samples = await readCondition(store, condition(`{ kind: latency_quantile, quantile: 0.99, value: 250ms }`), t0);
     expect(samples).toEqual([{ labels: { model: 'fraud', version: 'v1' }, value: 320, threshold: null, active: false }]);
