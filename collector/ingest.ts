@@ -6,6 +6,10 @@ import { transformMetrics } from './otlp/metrics.ts';
 import { transformTraces } from './otlp/traces.ts';
 import type { PredictionRow } from './predictions/record.ts';
 import { dropExpired, expiredMessage } from './retention-filter.ts';
+import { applyWriteScope } from './auth/write-scope.ts';
+import type { ModelScope } from './auth/scope.ts';
+import { redactRows } from './privacy/apply.ts';
+import type { PrivacyPolicy } from './privacy/policy.ts';
 
 /** What happened to the records of one request: how many were stored and rejected, and why. */
 export interface IngestResult {
@@ -18,6 +22,8 @@ export interface IngestResult {
 export interface IngestOptions {
   /** Makes the write idempotent: the same token and rows a second time add nothing (per table). */
   dedupToken?: string;
+  /** The caller's API key scope (HTTP with auth on): rows of other models are refused. */
+  scope?: ModelScope & { keyId?: string };
 }
 
 type TableRows = [table: string, rows: readonly object[]];
@@ -32,9 +38,11 @@ export class Ingestor {
   private readonly rejected: Counter<string>;
 
   private readonly retentionDays: number;
+  private readonly privacy: PrivacyPolicy | null;
 
-  constructor(private readonly writer: BatchWriter, registry?: Registry, opts: { retentionDays?: number } = {}) {
+  constructor(private readonly writer: BatchWriter, registry?: Registry, opts: { retentionDays?: number; privacy?: PrivacyPolicy | null } = {}) {
     this.retentionDays = opts.retentionDays ?? 0;
+    this.privacy = opts.privacy ?? null;
     const registers = registry ? [registry] : [];
     this.received = new Counter({ name: 'modelwatch_records_received_total', help: 'Records received, by signal', labelNames: ['signal'], registers });
     this.rejected = new Counter({ name: 'modelwatch_records_rejected_total', help: 'Records rejected as invalid, by signal', labelNames: ['signal'], registers });
@@ -47,17 +55,17 @@ export class Ingestor {
   }
 
   /** Stores a decoded ExportMetricsServiceRequest. */
-  async metrics(req: unknown): Promise<IngestResult> {
+  async metrics(req: unknown, opts?: IngestOptions): Promise<IngestResult> {
     const b = transformMetrics(req);
     // GPU samples are copies of points already counted.
     const accepted = b.points.length + b.histograms.length;
-    return this.store('metrics', [['metric_points', b.points], ['metric_histograms', b.histograms], ['gpu_samples', b.gpu]], b.rejected, b.errors, accepted);
+    return this.store('metrics', [['metric_points', b.points], ['metric_histograms', b.histograms], ['gpu_samples', b.gpu]], b.rejected, b.errors, accepted, opts);
   }
 
   /** Stores a decoded ExportTraceServiceRequest. */
-  async traces(req: unknown): Promise<IngestResult> {
+  async traces(req: unknown, opts?: IngestOptions): Promise<IngestResult> {
     const b = transformTraces(req);
-    return this.store('traces', [['spans', b.spans]], b.rejected, b.errors);
+    return this.store('traces', [['spans', b.spans]], b.rejected, b.errors, undefined, opts);
   }
 
   /** Stores prediction rows already validated (flat JSON / NDJSON, Kafka). */
@@ -79,13 +87,23 @@ export class Ingestor {
         errors = [...errors, expiredMessage(entry[0], expired, oldestMs, this.retentionDays)];
       }
     }
+    if (opts?.scope && !opts.scope.unrestricted) {
+      const scoped = applyWriteScope(tables, opts.scope, opts.scope.keyId);
+      if (scoped.refused > 0 && scoped.kept === 0) throw new MwError('MW_ERR_FORBIDDEN', scoped.errors.join('; '));
+      tables = scoped.tables;
+      rejected += scoped.refused;
+      if (accepted !== undefined) accepted -= scoped.refused;
+      errors = [...errors, ...scoped.errors];
+    }
+    // Before the writer: a redacted value reaches neither ClickHouse, nor the spool, nor a dead letter.
+    if (this.privacy) for (const [table, rows] of tables) redactRows(this.privacy, table, rows);
     const total = tables.reduce((n, [, rows]) => n + rows.length, 0);
     const count = accepted ?? total;
     this.received.inc({ signal }, count + rejected);
     if (rejected) this.rejected.inc({ signal }, rejected);
-    if (!this.writer.canAccept(total)) {
-      throw new MwError('MW_ERR_QUEUE_FULL', `${this.writer.queuedRows} rows queued`);
-    }
+    // Why the writer cannot take the rows (queue full, spool full, shutting down) is its to say.
+    const refused = this.writer.refusal(total);
+    if (refused) throw refused;
     const token = opts?.dedupToken;
     await Promise.all(
       tables.filter(([, rows]) => rows.length > 0).map(([table, rows]) => this.writer.write(table, rows, token ? { dedupToken: `${token}:${table}` } : undefined)),

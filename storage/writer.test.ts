@@ -81,4 +81,15 @@ describe('BatchWriter', () => {
     expect(await inserts('tok')).toBe(2);
     await w.close();
   });
+
+  it('a replayed batch with a refused row stores its dead letter once', async () => {
+    const w = new BatchWriter(store, opts);
+    const lines = [JSON.stringify(row(1, 'dl-replay')), '{"ts": "never", "model": "dl-replay"}'];
+    await w.writeLines('predictions', lines, { dedupToken: 'dl-replay-1' });
+    await w.writeLines('predictions', lines, { dedupToken: 'dl-replay-1' });
+    await w.close();
+    expect(await count("model = 'dl-replay'")).toBe(1);
+    const [dl] = await store.query<{ n: number }>(`SELECT count() AS n FROM ${store.t('dead_letters')} WHERE raw = {raw:String}`, { raw: lines[1] });
+    expect(Number(dl.n)).toBe(1);
+  });
 });
