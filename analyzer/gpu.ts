@@ -31,15 +31,16 @@ export interface GpuReport {
   gpuSecondsPer1k: number | null;
 }
 
-interface Row {
+/** One GPU's aggregates over a window, as the rollup query returns them (counts as numbers or text). */
+export interface GpuRollupRow {
   host: string; gpu_id: string; gpu_name: string;
-  u_n: string; u_mean: number; u_p95: number; m_n: string; m_mean: number; l_n: string; l_max: number;
-  t_n: string; t_mean: number; temp_n: string; temp_max: number; p_n: string; p_mean: number;
+  u_n: string | number; u_mean: number; u_p95: number; m_n: string | number; m_mean: number; l_n: string | number; l_max: number;
+  t_n: string | number; t_mean: number; temp_n: string | number; temp_max: number; p_n: string | number; p_mean: number;
 }
 
 /** Aggregates the per-minute GPU rollup over a window, per GPU and host. */
 export async function computeGpu(store: Store, w: Window): Promise<GpuReport> {
-  const rows = await store.query<Row>(
+  const rows = await store.query<GpuRollupRow>(
     `SELECT host, gpu_id, any(gpu_name) AS gpu_name,
        sumIf(samples, metric = 'hw.gpu.utilization') AS u_n,
        sumIf(sum, metric = 'hw.gpu.utilization') / u_n AS u_mean,
@@ -63,8 +64,17 @@ export async function computeGpu(store: Store, w: Window): Promise<GpuReport> {
     `SELECT sum(predictions) AS n FROM ${store.t('latency_1m')} WHERE minute >= {fromMin:DateTime('UTC')} AND minute < {toMin:DateTime('UTC')}`,
     windowParams(w),
   );
-  const has = (n: string) => Number(n) > 0;
-  const secs = windowSeconds(w);
+  return summarizeGpus(rows, Number(pred?.n ?? 0), windowSeconds(w));
+}
+
+/** True for a GPU that holds memory but does no work: mean utilization below 5% with more than 1 GiB in use. */
+export function isIdleGpu(utilizationMean: number | null, memoryUsedMean: number | null): boolean {
+  return utilizationMean !== null && memoryUsedMean !== null && utilizationMean < IDLE_UTILIZATION && memoryUsedMean > IDLE_MEMORY_BYTES;
+}
+
+/** Per-GPU figures from the aggregated rollup rows, and GPU-seconds per 1,000 predictions over `secs` seconds. */
+export function summarizeGpus(rows: readonly GpuRollupRow[], predictions: number, secs: number): GpuReport {
+  const has = (n: string | number) => Number(n) > 0;
   const gpus = rows.map((r): GpuStats => {
     const util = has(r.u_n) ? Number(r.u_mean) : null;
     const mem = has(r.m_n) ? Number(r.m_mean) : null;
@@ -76,11 +86,11 @@ export async function computeGpu(store: Store, w: Window): Promise<GpuReport> {
       throttledShare: has(r.t_n) ? Number(r.t_mean) : null,
       temperatureMax: has(r.temp_n) ? Number(r.temp_max) : null,
       powerMean: has(r.p_n) ? Number(r.p_mean) : null,
-      idle: util !== null && mem !== null && util < IDLE_UTILIZATION && mem > IDLE_MEMORY_BYTES,
+      idle: isIdleGpu(util, mem),
     };
   });
+  // Busy GPU time: mean utilization times the window length, summed over the GPUs.
   const gpuSeconds = gpus.reduce((s, g) => s + (g.utilizationMean ?? 0) * secs, 0);
-  const predictions = Number(pred?.n ?? 0);
   return { gpus, predictions, gpuSeconds, gpuSecondsPer1k: predictions > 0 ? (gpuSeconds / predictions) * 1000 : null };
 }
 

@@ -21,12 +21,13 @@ export interface LatencyStats {
   errorRate: number;
 }
 
-interface Row { model: string; version: string; n: string; e: string; wl: string; s: number; mx: number; q: number[] }
+/** One model version's merged latency rollup (counts as numbers or text). */
+export interface LatencyRollupRow { model: string; version: string; n: string | number; e: string | number; wl: string | number; s: number; mx: number; q: number[] }
 
 /** Merges the per-minute quantilesDD sketches of the window (1% relative accuracy) per model version. */
 export async function computeLatency(store: Store, w: Window, filter: { model?: string; version?: string } = {}): Promise<LatencyStats[]> {
   const levels = LATENCY_QUANTILES.map(([p]) => p).join(', ');
-  const rows = await store.query<Row>(
+  const rows = await store.query<LatencyRollupRow>(
     `SELECT model, version, sum(predictions) AS n, sum(errors) AS e, sum(with_latency) AS wl, sum(latency_sum) AS s,
             max(latency_max) AS mx, quantilesDDMerge(0.01, ${levels})(latency_sketch) AS q
      FROM ${store.t('latency_1m')}
@@ -36,18 +37,20 @@ export async function computeLatency(store: Store, w: Window, filter: { model?: 
      GROUP BY model, version ORDER BY model, version`,
     { ...windowParams(w), model: filter.model, version: filter.version },
   );
-  const secs = windowSeconds(w);
-  return rows.map((r) => {
-    const n = Number(r.n);
-    const wl = Number(r.wl);
-    const quantiles: Record<string, number | null> = {};
-    LATENCY_QUANTILES.forEach(([, name], i) => (quantiles[name] = wl > 0 && Number.isFinite(r.q[i]) ? Number(r.q[i]) : null));
-    return {
-      model: r.model, version: r.version, predictions: n, errors: Number(r.e), withLatency: wl, quantiles,
-      mean: wl > 0 ? Number(r.s) / wl : null, max: wl > 0 ? Number(r.mx) : null,
-      throughputPerSec: secs > 0 ? n / secs : 0, errorRate: n > 0 ? Number(r.e) / n : 0,
-    };
-  });
+  return rows.map((r) => latencyStatsFromRow(r, windowSeconds(w)));
+}
+
+/** Latency stats of one model version from its merged rollup row over a window of `secs` seconds. */
+export function latencyStatsFromRow(r: LatencyRollupRow, secs: number): LatencyStats {
+  const n = Number(r.n);
+  const wl = Number(r.wl);
+  const quantiles: Record<string, number | null> = {};
+  LATENCY_QUANTILES.forEach(([, name], i) => (quantiles[name] = wl > 0 && Number.isFinite(Number(r.q[i])) ? Number(r.q[i]) : null));
+  return {
+    model: r.model, version: r.version, predictions: n, errors: Number(r.e), withLatency: wl, quantiles,
+    mean: wl > 0 ? Number(r.s) / wl : null, max: wl > 0 ? Number(r.mx) : null,
+    throughputPerSec: secs > 0 ? n / secs : 0, errorRate: n > 0 ? Number(r.e) / n : 0,
+  };
 }
 
 /** Result rows of the latency job (subject `latency`). */

@@ -72,15 +72,22 @@ export async function computePerformance(
      FROM (${joined}) WHERE pl IS NOT NULL`,
     { ...p, pos: pos ?? '' },
   );
-  const n = Number(r?.n ?? 0);
-  const tp = Number(r?.tp ?? 0);
-  const fp = Number(r?.fp ?? 0);
-  const fn = Number(r?.fn ?? 0);
-  const precision = div(tp, tp + fp);
-  const recall = div(tp, tp + fn);
-  const f1 = precision !== null && recall !== null ? (precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0) : null;
+  const m = classificationMetrics({ n: Number(r?.n ?? 0), correct: Number(r?.correct ?? 0), tp: Number(r?.tp ?? 0), fp: Number(r?.fp ?? 0), fn: Number(r?.fn ?? 0) });
   const auc = Number(r?.ns ?? 0) > 0 && Number.isFinite(Number(r.auc)) ? Number(r.auc) : null;
-  return { ...base, labeled: n, coverage: div(n, predictions) ?? 0, positiveClass: pos, accuracy: div(Number(r?.correct ?? 0), n), precision, recall, f1, rocAuc: auc };
+  return { ...base, labeled: m.n, coverage: div(m.n, predictions) ?? 0, positiveClass: pos, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, rocAuc: auc };
+}
+
+/**
+ * Accuracy, precision, recall and F1 of the positive class from confusion counts, as scikit-learn
+ * defines them; null where the denominator is 0 (F1 is 0 when precision + recall is 0).
+ */
+export function classificationMetrics(c: { n: number; correct: number; tp: number; fp: number; fn: number }): {
+  n: number; accuracy: number | null; precision: number | null; recall: number | null; f1: number | null;
+} {
+  const precision = div(c.tp, c.tp + c.fp);
+  const recall = div(c.tp, c.tp + c.fn);
+  const f1 = precision !== null && recall !== null ? (precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0) : null;
+  return { n: c.n, accuracy: div(c.correct, c.n), precision, recall, f1 };
 }
 
 /** Result rows of the performance job (subject `__performance__`). */

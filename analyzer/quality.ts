@@ -71,17 +71,25 @@ export async function computeQuality(store: Store, scope: Scope, w: Window, ref:
       return { feature: r.feature, count: Number(r.oor), share: Number(r.n) > 0 ? Number(r.oor) / Number(r.n) : 0, refMin: mins[i], refMax: maxs[i] };
     });
   }
-  const curSet = new Set(cur.map((r) => r.feature));
-  const prevSet = new Set(prev.map((r) => r.feature));
   return {
     ...scope, predictions,
     nullRates: nulls.map((r) => ({ feature: r.feature, nulls: Number(r.nulls), rate: predictions > 0 ? Number(r.nulls) / predictions : 0 })),
     typeViolations: types.map((r) => r.feature),
     outOfRange,
-    appeared: prevSet.size === 0 ? [] : [...curSet].filter((f) => !prevSet.has(f)).sort(),
-    disappeared: curSet.size === 0 ? [] : [...prevSet].filter((f) => !curSet.has(f)).sort(),
+    ...schemaChanges(cur.map((r) => r.feature), prev.map((r) => r.feature)),
     unseenCategories: unseen.map((r) => ({ feature: r.feature, categories: r.cats, count: Number(r.n) })),
   };
+}
+
+/**
+ * Features that appeared (in the window, not in the reference) or disappeared (the other way),
+ * sorted. An empty side reports nothing: no traffic is not a schema change.
+ */
+export function schemaChanges(current: readonly string[], reference: readonly string[]): { appeared: string[]; disappeared: string[] } {
+  const cur = new Set(current);
+  const ref = new Set(reference);
+  if (cur.size === 0 || ref.size === 0) return { appeared: [], disappeared: [] };
+  return { appeared: [...cur].filter((f) => !ref.has(f)).sort(), disappeared: [...ref].filter((f) => !cur.has(f)).sort() };
 }
 
 /** Result rows of the quality job. */

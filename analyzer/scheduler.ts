@@ -43,6 +43,7 @@ export function driftOptionsFrom(cfg: Config['analyzer']): DriftOptions {
     thresholds: cfg.columnThresholds,
     driftShare: cfg.driftShare,
     nullRateThreshold: cfg.nullRateThreshold,
+    correction: cfg.correction,
   };
 }
 

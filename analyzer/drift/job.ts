@@ -1,7 +1,8 @@
 import type { Store } from '../../storage/client.ts';
 import type { ResultRow } from '../results.ts';
 import type { Window } from '../window.ts';
-import { compareSources, type DriftOptions, type DriftReport } from './compute.ts';
+import { compareSources } from './compute.ts';
+import type { DriftOptions, DriftReport } from './types.ts';
 import type { Segment, Source } from './profile.ts';
 import { describeReference, referenceWindow, type ReferenceSpec } from './reference.ts';
 
@@ -51,7 +52,7 @@ export function driftRows(job: DriftJob, report: DriftReport): ResultRow[] {
   for (const c of report.columns) {
     rows.push({
       ...common, subject: c.column, metric: 'drift', value: c.statistic, threshold: c.threshold, p_value: c.p_value, method: c.method, status: c.status,
-      details: { type: c.type, path: c.path, reference_n: c.reference_n, current_n: c.current_n },
+      details: { type: c.type, path: c.path, reference_n: c.reference_n, current_n: c.current_n, ...c.details },
     });
     if (c.type === 'categorical' && c.unseen) {
       rows.push({

@@ -1,95 +1,17 @@
-import { MwError } from '../../core/errors.ts';
-import type { Store, Params } from '../../storage/client.ts';
-import { ident } from '../../storage/identifiers.ts';
-import { windowParams, type Window } from '../window.ts';
-import type { FileSource } from './reference.ts';
-import { LEVELS_SQL, type QuantileSummary } from './sketch.ts';
+/**
+ * Drift profiles: everything a comparison needs about one side, aggregated inside ClickHouse from
+ * the per-minute rollups, the raw rows or a reference file, in a few kilobytes per column.
+ */
+import type { Store } from '../../storage/client.ts';
+import { fileProfile } from './file-profile.ts';
+import { LEVELS_SQL } from './sketch.ts';
+import {
+  addCategories, numericColumn, MAX_CATEGORIES, PREDICTION_SUBJECT, sourceWhere,
+  type CatRow, type NumRow, type Profile, type ProfileOptions, type Source,
+} from './source.ts';
 
-/** The subject name under which the model's own output is compared. */
-export const PREDICTION_SUBJECT = '__prediction__';
-
-/** At most this many categories per column are read; the rest are summed into OTHER_CATEGORY. */
-export const MAX_CATEGORIES = 10_000;
-/** Bucket for categories beyond MAX_CATEGORIES. */
-export const OTHER_CATEGORY = '__other__';
-
-/** A segment: rows whose categorical feature `feature` equals `value`. */
-export interface Segment {
-  feature: string;
-  value: string;
-}
-
-/** Where a distribution is read from. Raw and rollup sources are one model version over a window. */
-export type Source =
-  | { kind: 'rollup'; model: string; version: string; window: Window }
-  | { kind: 'raw'; model: string; version: string; window: Window; segment?: Segment }
-  | { kind: 'file'; file: FileSource };
-
-/** A numeric column: its quantile summary, moments and null count. */
-export interface NumericColumn {
-  summary: QuantileSummary;
-  mean: number;
-  std: number;
-  nulls: number;
-}
-
-/** A categorical column: counts per category and null count. */
-export interface CategoricalColumn {
-  counts: Map<string, number>;
-  n: number;
-  nulls: number;
-}
-
-/** Everything drift needs about one side, in a few kilobytes per column. */
-export interface Profile {
-  rows: number;
-  numeric: Map<string, NumericColumn>;
-  categorical: Map<string, CategoricalColumn>;
-  /** Columns read but not usable (unsupported type or name), with the reason. */
-  skipped: { column: string; reason: string }[];
-}
-
-/** What to read: the prediction subject too, columns forced categorical, a column filter. */
-export interface ProfileOptions {
-  prediction?: boolean;
-  categorical?: ReadonlySet<string>;
-  columns?: ReadonlySet<string>;
-  /** Files: keep every column under its own name (no prediction subject). */
-  literal?: boolean;
-}
-
-interface NumRow { feature: string; n: string | number; mean: number; sd: number; mn: number; mx: number; q: number[] }
-interface CatRow { feature: string; category: string; c: string | number }
-
-function sourceWhere(src: Exclude<Source, { kind: 'file' }>, ts: 'ts' | 'minute'): { where: string; params: Params } {
-  const wp = windowParams(src.window);
-  const params: Params = { model: src.model, version: src.version, ...wp };
-  const time = ts === 'ts'
-    ? "ts >= {from:DateTime64(3,'UTC')} AND ts < {to:DateTime64(3,'UTC')}"
-    : "minute >= {fromMin:DateTime('UTC')} AND minute < {toMin:DateTime('UTC')}";
-  let where = `model = {model:String} AND version = {version:String} AND ${time}`;
-  if (src.kind === 'raw' && src.segment) {
-    where += ' AND features_cat[{segFeature:String}] = {segValue:String}';
-    params.segFeature = src.segment.feature;
-    params.segValue = src.segment.value;
-  }
-  return { where, params };
-}
-
-function numericColumn(r: NumRow, nulls: number): NumericColumn {
-  const n = Number(r.n);
-  return { summary: { n, min: Number(r.mn), max: Number(r.mx), q: r.q.map(Number) }, mean: Number(r.mean), std: Math.max(0, Number(r.sd)), nulls };
-}
-
-function addCategories(target: Map<string, CategoricalColumn>, rows: CatRow[]): void {
-  for (const r of rows) {
-    let col = target.get(r.feature);
-    if (!col) target.set(r.feature, (col = { counts: new Map(), n: 0, nulls: 0 }));
-    const c = Number(r.c);
-    col.counts.set(r.category, (col.counts.get(r.category) ?? 0) + c);
-    col.n += c;
-  }
-}
+export * from './source.ts';
+export * from './values.ts';
 
 function filterProfile(p: Profile, opts: ProfileOptions): Profile {
   const keep = (name: string) => !opts.columns || opts.columns.has(name) || name === PREDICTION_SUBJECT;
@@ -141,21 +63,75 @@ function assemble(rows: number, num: NumRow[], cat: CatRow[], nulls: { feature: 
   return p;
 }
 
-/** Reads a profile straight from the raw rows (segments need it; the benchmark compares it). */
+/**
+ * Above twice this many rows, a raw window's numeric columns are read from a deterministic 1-in-k
+ * sample of at least this many rows (quantile sketch, mean, std, min, max, and the value count as
+ * sampled count x k); the row count, null counts and category counts still cover every row
+ * (docs/drift.md, "Raw windows").
+ */
+export const SKETCH_SAMPLE_ROWS = 500_000;
+/** A feature with fewer sampled values than this share of the sampled rows is read in full instead. */
+const MIN_SAMPLED_SHARE = 0.5;
+
+/** 1-in-k row stride for a window of `rows` rows (1 = every row). */
+export function sketchStride(rows: number, target = SKETCH_SAMPLE_ROWS): number {
+  return target > 0 ? Math.max(1, Math.floor(rows / target)) : 1;
+}
+
+/**
+ * SQL for "this row is in the sample": a hash of its millisecond, so a rerun picks the same rows.
+ * Rows of the same millisecond are kept or skipped together (cheaper than hashing the id string).
+ */
+function keepExpr(stride: number): string {
+  return stride <= 1 ? '1' : `intHash64(toUnixTimestamp64Milli(ts)) % ${Math.floor(stride)} = 0`;
+}
+
+/** A numeric row as the raw readers select it: `n` counts the values read (sampled or not). */
+type RawNumRow = NumRow & { n: number | string };
+
+/**
+ * Numeric rows of a raw window from its sampled read: each value count scaled by the stride, except
+ * for features too rare for the sample (fewer than `minSampled` sampled values), which are read
+ * again in full so that their figures are exact. Returns the features whose counts are estimates.
+ */
+export async function scaleSampled(
+  sampled: RawNumRow[], stride: number, minSampled: number, readFull: (features: string[]) => Promise<RawNumRow[]>,
+): Promise<{ rows: NumRow[]; estimated: string[] }> {
+  if (stride <= 1) return { rows: sampled, estimated: [] };
+  const thin = sampled.filter((r) => Number(r.n) < minSampled).map((r) => r.feature);
+  const full = new Map((thin.length > 0 ? await readFull(thin) : []).map((r) => [r.feature, r]));
+  const estimated: string[] = [];
+  const rows = sampled.map((r) => {
+    const f = full.get(r.feature);
+    if (f) return f;
+    estimated.push(r.feature);
+    return { ...r, n: Math.round(Number(r.n) * stride) };
+  });
+  return { rows, estimated };
+}
+
+/**
+ * Reads a profile straight from the raw rows (segments need it; the benchmark compares it). The
+ * flattened feature map is grouped by key in one pass, with no per-column map lookups. The t-digest
+ * over every value of a large window is what costs, so large windows read a fixed-size row sample.
+ */
 async function rawProfile(store: Store, src: Extract<Source, { kind: 'raw' }>, opts: ProfileOptions): Promise<Profile> {
   const { where, params } = sourceWhere(src, 'ts');
   const t = store.t('predictions');
-  const [num, cat, nulls, total] = await Promise.all([
-    store.query<NumRow>(
-      `SELECT feature, count() AS n, avg(v) AS mean, stddevPop(v) AS sd, min(v) AS mn, max(v) AS mx,
-              quantilesTDigest(${LEVELS_SQL})(v) AS q
-       FROM ${t} ARRAY JOIN mapKeys(features_num) AS feature, mapValues(features_num) AS v
-       WHERE ${where} GROUP BY feature`,
-      params,
-    ),
+  const [total] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${t} WHERE ${where}`, params);
+  const rows = Number(total?.n ?? 0);
+  const stride = sketchStride(rows, opts.sketchSampleRows);
+  const distribution = (cond: string, extra: Record<string, unknown> = {}) => store.query<RawNumRow>(
+    `SELECT feature, count() AS n, avg(v) AS mean, stddevPop(v) AS sd, min(v) AS mn, max(v) AS mx, quantilesTDigest(${LEVELS_SQL})(v) AS q
+     FROM ${t} ARRAY JOIN features_num.keys AS feature, features_num.values AS v
+     WHERE ${where} AND ${cond} GROUP BY feature`,
+    { ...params, ...extra },
+  );
+  const [sampled, cat, nulls] = await Promise.all([
+    distribution(keepExpr(stride)),
     store.query<CatRow>(
       `SELECT feature, category, count() AS c
-       FROM ${t} ARRAY JOIN mapKeys(features_cat) AS feature, mapValues(features_cat) AS category
+       FROM ${t} ARRAY JOIN features_cat.keys AS feature, features_cat.values AS category
        WHERE ${where} GROUP BY feature, category ORDER BY feature, c DESC, category LIMIT ${MAX_CATEGORIES} BY feature`,
       params,
     ),
@@ -163,27 +139,34 @@ async function rawProfile(store: Store, src: Extract<Source, { kind: 'raw' }>, o
       `SELECT feature, count() AS nulls FROM ${t} ARRAY JOIN features_null AS feature WHERE ${where} GROUP BY feature`,
       params,
     ),
-    store.query<{ n: string }>(`SELECT count() AS n FROM ${t} WHERE ${where}`, params),
   ]);
-  const p = assemble(Number(total[0]?.n ?? 0), num, cat, nulls, opts);
-  if (opts.prediction !== false) await addPrediction(store, src, p);
+  const num = await scaleSampled(sampled, stride, (rows / stride) * MIN_SAMPLED_SHARE, (thin) => distribution('has({thin:Array(String)}, feature)', { thin }));
+  const p = assemble(rows, num.rows, cat, nulls, opts);
+  if (stride > 1) p.rowSample = { stride, estimated: num.estimated };
+  if (opts.prediction !== false) await addPrediction(store, src, p, stride);
   return filterProfile(p, opts);
 }
 
 /** Adds the prediction subject: prediction_value as numeric, else prediction_label as categorical. */
-async function addPrediction(store: Store, src: Extract<Source, { kind: 'raw' }>, p: Profile): Promise<void> {
+async function addPrediction(store: Store, src: Extract<Source, { kind: 'raw' }>, p: Profile, stride = 1): Promise<void> {
   const { where, params } = sourceWhere(src, 'ts');
   const t = store.t('predictions');
-  const [num] = await store.query<NumRow & { total: string }>(
+  const digest = (keep: string) => `quantilesTDigestIf(${LEVELS_SQL})(assumeNotNull(prediction_value), prediction_value IS NOT NULL AND ${keep})`;
+  const [num] = await store.query<NumRow & { total: string; ns: string }>(
     `SELECT count() AS total, countIf(prediction_value IS NOT NULL) AS n,
             avgIf(assumeNotNull(prediction_value), prediction_value IS NOT NULL) AS mean,
             stddevPopIf(assumeNotNull(prediction_value), prediction_value IS NOT NULL) AS sd,
             minIf(assumeNotNull(prediction_value), prediction_value IS NOT NULL) AS mn,
             maxIf(assumeNotNull(prediction_value), prediction_value IS NOT NULL) AS mx,
-            quantilesTDigestIf(${LEVELS_SQL})(assumeNotNull(prediction_value), prediction_value IS NOT NULL) AS q
+            countIf(prediction_value IS NOT NULL AND ${keepExpr(stride)}) AS ns, ${digest(keepExpr(stride))} AS q
      FROM ${t} WHERE ${where}`,
     params,
   );
+  // Predictions too rare for the sample get a digest of all their values, as thin features do.
+  if (num && Number(num.ns) < Math.min(Number(num.n), (Number(num.total) / stride) * MIN_SAMPLED_SHARE)) {
+    const [all] = await store.query<{ q: number[] }>(`SELECT ${digest('1')} AS q FROM ${t} WHERE ${where}`, params);
+    num.q = all.q;
+  }
   const total = Number(num?.total ?? 0);
   if (num && Number(num.n) > 0) {
     p.numeric.set(PREDICTION_SUBJECT, numericColumn({ ...num, feature: PREDICTION_SUBJECT }, total - Number(num.n)));
@@ -201,88 +184,6 @@ async function addPrediction(store: Store, src: Extract<Source, { kind: 'raw' }>
   col.nulls = total - col.n;
 }
 
-const NUMERIC_TYPE = /^(Nullable\()?(U?Int\d+|Float\d+|Decimal.*)\)?$/;
-const TEXT_TYPE = /^(Nullable\()?(LowCardinality\()?(Nullable\()?(String|FixedString\(\d+\)|Bool|Enum.*|UUID)\)*$/;
-const PREDICTION_COLUMNS = new Set(['prediction_value', 'prediction_label', 'prediction']);
-
-function fileParams(f: FileSource): Params {
-  return { path: f.path };
-}
-
-function fileTable(f: FileSource): string {
-  // The path is a bound parameter; the format comes from a fixed whitelist.
-  return `file({path:String}, '${f.format}')`;
-}
-
-async function describeFile(store: Store, f: FileSource): Promise<{ name: string; type: string }[]> {
-  try {
-    return await store.query<{ name: string; type: string }>(`DESCRIBE TABLE ${fileTable(f)}`, fileParams(f));
-  } catch (err) {
-    throw new MwError('MW_ERR_REFERENCE_UNREADABLE', `${f.path}: ${(err as Error).message.split('\n')[0]}`, { path: f.path }, { cause: err });
-  }
-}
-
-/** Reads a profile from a CSV, Parquet or NDJSON file, aggregated by ClickHouse itself. */
-async function fileProfile(store: Store, f: FileSource, opts: ProfileOptions): Promise<Profile> {
-  const cols = await describeFile(store, f);
-  const p: Profile = { rows: 0, numeric: new Map(), categorical: new Map(), skipped: [] };
-  const numeric: { name: string; subject: string }[] = [];
-  const text: { name: string; subject: string }[] = [];
-  for (const c of cols) {
-    const subject = !opts.literal && PREDICTION_COLUMNS.has(c.name) ? PREDICTION_SUBJECT : c.name;
-    if (opts.columns && !opts.columns.has(c.name) && subject !== PREDICTION_SUBJECT) continue;
-    if (opts.prediction === false && subject === PREDICTION_SUBJECT) continue;
-    try {
-      ident(c.name);
-    } catch {
-      p.skipped.push({ column: c.name, reason: 'column name is not a plain identifier' });
-      continue;
-    }
-    if (NUMERIC_TYPE.test(c.type) && !opts.categorical?.has(c.name)) numeric.push({ name: c.name, subject });
-    else if (TEXT_TYPE.test(c.type) || NUMERIC_TYPE.test(c.type)) text.push({ name: c.name, subject });
-    else p.skipped.push({ column: c.name, reason: `unsupported type ${c.type}` });
-  }
-  const params = fileParams(f);
-  const exprs = ['count() AS __rows'];
-  numeric.forEach((c, i) => {
-    const v = `toFloat64(\`${c.name}\`)`;
-    exprs.push(
-      `count(\`${c.name}\`) AS __n${i}`, `avg(${v}) AS __mean${i}`, `stddevPop(${v}) AS __sd${i}`, `min(${v}) AS __mn${i}`, `max(${v}) AS __mx${i}`,
-      `quantilesTDigest(${LEVELS_SQL})(${v}) AS __q${i}`,
-    );
-  });
-  text.forEach((c, i) => exprs.push(`count(\`${c.name}\`) AS __tn${i}`));
-  let row: Record<string, any>;
-  try {
-    [row] = await store.query<Record<string, any>>(`SELECT ${exprs.join(', ')} FROM ${fileTable(f)}`, params);
-  } catch (err) {
-    throw new MwError('MW_ERR_REFERENCE_UNREADABLE', `${f.path}: ${(err as Error).message.split('\n')[0]}`, { path: f.path }, { cause: err });
-  }
-  p.rows = Number(row.__rows);
-  numeric.forEach((c, i) => {
-    const n = Number(row[`__n${i}`]);
-    if (n === 0) {
-      p.categorical.set(c.subject, { counts: new Map(), n: 0, nulls: p.rows });
-      return;
-    }
-    p.numeric.set(c.subject, numericColumn({ feature: c.subject, n, mean: row[`__mean${i}`], sd: row[`__sd${i}`], mn: row[`__mn${i}`], mx: row[`__mx${i}`], q: row[`__q${i}`] }, p.rows - n));
-  });
-  for (const [i, c] of text.entries()) {
-    const rows = await store.query<{ cat: string; cnt: string }>(
-      `SELECT toString(\`${c.name}\`) AS __cat, count() AS __cnt
-       FROM ${fileTable(f)} WHERE \`${c.name}\` IS NOT NULL GROUP BY __cat ORDER BY __cnt DESC, __cat LIMIT ${MAX_CATEGORIES}`,
-      params,
-    ).then((rs) => rs.map((r: any) => ({ cat: r.__cat, cnt: r.__cnt })));
-    const col: CategoricalColumn = { counts: new Map(), n: 0, nulls: p.rows - Number(row[`__tn${i}`]) };
-    for (const r of rows) {
-      col.counts.set(r.cat, Number(r.cnt));
-      col.n += Number(r.cnt);
-    }
-    p.categorical.set(c.subject, col);
-  }
-  return p;
-}
-
 /** Reads the profile of one side of a drift comparison. */
 export async function readProfile(store: Store, src: Source, opts: ProfileOptions = {}): Promise<Profile> {
   if (src.kind === 'rollup') return rollupProfile(store, src, opts);
@@ -290,34 +191,3 @@ export async function readProfile(store: Store, src: Source, opts: ProfileOption
   return fileProfile(store, src.file, opts);
 }
 
-/**
- * Fetches at most `limit` raw values of one numeric column, for exact small-sample tests.
- * Returns null when the column has more values than that: callers then use the sketch.
- */
-export async function fetchNumericValues(store: Store, src: Source, column: string, limit: number): Promise<number[] | null> {
-  let rows: { v: number }[];
-  if (src.kind === 'file') {
-    const name = column === PREDICTION_SUBJECT ? await predictionColumn(store, src.file) : ident(column);
-    rows = await store.query<{ v: number }>(
-      `SELECT toFloat64(\`${name}\`) AS v FROM ${fileTable(src.file)} WHERE \`${name}\` IS NOT NULL LIMIT {lim:UInt64}`,
-      { ...fileParams(src.file), lim: limit + 1 },
-    );
-  } else {
-    const { where, params } = sourceWhere({ ...src, kind: 'raw' } as Extract<Source, { kind: 'raw' }>, 'ts');
-    const expr = column === PREDICTION_SUBJECT ? 'assumeNotNull(prediction_value)' : 'features_num[{col:String}]';
-    const cond = column === PREDICTION_SUBJECT ? 'prediction_value IS NOT NULL' : 'mapContains(features_num, {col:String})';
-    rows = await store.query<{ v: number }>(
-      `SELECT ${expr} AS v FROM ${store.t('predictions')} WHERE ${where} AND ${cond} LIMIT {lim:UInt64}`,
-      { ...params, col: column, lim: limit + 1 },
-    );
-  }
-  if (rows.length > limit) return null;
-  return rows.map((r) => Number(r.v));
-}
-
-async function predictionColumn(store: Store, f: FileSource): Promise<string> {
-  const cols = await describeFile(store, f);
-  const c = cols.find((x) => PREDICTION_COLUMNS.has(x.name));
-  if (!c) throw new MwError('MW_ERR_REFERENCE_UNREADABLE', `${f.path}: no prediction column`);
-  return c.name;
-}

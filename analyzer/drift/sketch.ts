@@ -1,8 +1,11 @@
 /**
- * Distribution math on quantile sketches: a distribution is known by its quantile function at
- * fixed levels (from merged t-digests) plus its min and max. Everything here is pure and small
- * (about 1,000 numbers per distribution), whatever the row count behind it.
+ * Quantile sketches as the statistics in analyzer/stats consume them. A distribution is known by
+ * its quantile function at fixed levels (from merged t-digests) plus its min and max; this file
+ * only converts that into a sorted quantile grid (an equally weighted pseudo-sample), a CDF, bin
+ * edges and bin counts. No statistic is computed here. Everything is pure and small (about 1,000
+ * numbers per distribution), whatever the row count behind it.
  */
+import { DEFAULT_BINS, ksStatisticSorted } from '../stats/index.ts';
 
 /** Number of quantile levels read from a sketch. */
 export const LEVELS = 1000;
@@ -22,6 +25,7 @@ export interface QuantileSummary {
   q: number[];
 }
 
+/** The knots (level, value) of the quantile function: (0, min), the levels, (1, max); monotone and inside [min, max]. */
 function knots(s: QuantileSummary): { p: number[]; v: number[] } {
   const p = [0, ...LEVEL_VALUES, 1];
   const v = [s.min, ...s.q, s.max];
@@ -29,6 +33,16 @@ function knots(s: QuantileSummary): { p: number[]; v: number[] } {
   for (let i = 1; i < v.length; i++) if (v[i] < v[i - 1]) v[i] = v[i - 1];
   for (let i = 0; i < v.length; i++) v[i] = Math.min(Math.max(v[i], s.min), s.max);
   return { p, v };
+}
+
+/**
+ * The summary as a sorted, equally weighted pseudo-sample: its LEVELS quantiles. Its empirical CDF
+ * is within 0.5 / LEVELS of the sketch's CDF everywhere, so sample statistics that depend only on
+ * the distribution (KS statistic, Wasserstein, energy distance) apply to it directly.
+ */
+export function sketchSample(s: QuantileSummary): Float64Array {
+  const { v } = knots(s);
+  return Float64Array.from(v.slice(1, -1));
 }
 
 /** The CDF F(x) = P(X <= x) implied by the summary (linear between knots, right-continuous at ties). */
@@ -49,110 +63,60 @@ export function cdfOf(s: QuantileSummary): (x: number) => number {
   };
 }
 
-/** Two-sample KS statistic sup |F_a - F_b| over the union of both summaries' knots. */
-export function ksFromSummaries(a: QuantileSummary, b: QuantileSummary): number {
-  const fa = cdfOf(a);
-  const fb = cdfOf(b);
-  let d = 0;
-  for (const x of [a.min, ...a.q, a.max, b.min, ...b.q, b.max]) d = Math.max(d, Math.abs(fa(x) - fb(x)));
-  return d;
-}
-
-/** KS statistic of an exact sample (sorted ascending) against a summarised distribution. */
-export function ksSampleVsSummary(sorted: readonly number[], s: QuantileSummary): number {
-  const f = cdfOf(s);
-  const n = sorted.length;
-  let d = 0;
-  for (let i = 0; i < n; i++) {
-    const x = sorted[i];
-    // Empirical CDF just below and at x (ties: jump to the last equal element).
-    let j = i;
-    while (j + 1 < n && sorted[j + 1] === x) j++;
-    const fx = f(x);
-    d = Math.max(d, Math.abs((j + 1) / n - fx), Math.abs(i / n - fx));
-    i = j;
+/** The quantile function Q(p) implied by the summary (linear between knots). */
+export function quantileOf(s: QuantileSummary, p: number): number {
+  const { p: ps, v } = knots(s);
+  if (p <= 0) return v[0];
+  if (p >= 1) return v[v.length - 1];
+  let lo = 0;
+  let hi = ps.length - 1;
+  while (hi - lo > 1) {
+    const m = (lo + hi) >> 1;
+    if (ps[m] <= p) lo = m;
+    else hi = m;
   }
-  return d;
+  return v[lo] + ((p - ps[lo]) / (ps[hi] - ps[lo])) * (v[hi] - v[lo]);
 }
 
-/** Wasserstein-1 distance: the integral over levels of |Q_a(p) - Q_b(p)| (midpoint rule). */
-export function wassersteinFromSummaries(a: QuantileSummary, b: QuantileSummary): number {
-  let sum = 0;
-  for (let i = 0; i < LEVELS; i++) sum += Math.abs(a.q[i] - b.q[i]);
-  return sum / LEVELS;
-}
-
-/** Bin edges cut on the reference only: its deciles (deduplicated), open at both ends. */
-export function referenceCuts(ref: QuantileSummary, bins = 10): number[] {
-  const f = (p: number) => ref.q[Math.min(LEVELS - 1, Math.max(0, Math.round(p * LEVELS - 0.5)))];
-  const cuts: number[] = [];
-  for (let k = 1; k < bins; k++) {
-    const c = f(k / bins);
-    if (cuts.length === 0 || c > cuts[cuts.length - 1]) cuts.push(c);
-  }
+/** Inner bin edges at the reference's quantiles k / bins (as analyzer/stats quantileEdges does on raw samples). */
+export function referenceCuts(ref: QuantileSummary, bins = DEFAULT_BINS): Float64Array {
+  const cuts = new Float64Array(Math.max(bins - 1, 0));
+  for (let k = 1; k < bins; k++) cuts[k - 1] = quantileOf(ref, k / bins);
   return cuts;
 }
 
-/** Expected counts of a summarised distribution in the bins (-inf, c1], (c1, c2], ..., (ck, inf). */
-export function binCounts(s: QuantileSummary, cuts: readonly number[]): number[] {
+/**
+ * Expected counts of a summarised distribution in the bins (-inf, c1], (c1, c2], ..., (ck, inf),
+ * read from its CDF at the cuts: the sketch counterpart of analyzer/stats countIntoBins.
+ */
+export function binCounts(s: QuantileSummary, cuts: ArrayLike<number>): Float64Array {
   const f = cdfOf(s);
-  const out: number[] = [];
+  const out = new Float64Array(cuts.length + 1);
   let prev = 0;
-  for (const c of cuts) {
-    const cur = f(c);
-    out.push(Math.max(0, cur - prev) * s.n);
+  for (let i = 0; i < cuts.length; i++) {
+    const cur = Math.max(prev, f(cuts[i]));
+    out[i] = (cur - prev) * s.n;
     prev = cur;
   }
-  out.push(Math.max(0, 1 - prev) * s.n);
+  out[cuts.length] = Math.max(0, 1 - prev) * s.n;
   return out;
 }
 
-/** Counts of an exact sample in the same bins. */
-export function binSample(values: readonly number[], cuts: readonly number[]): number[] {
-  const out = new Array(cuts.length + 1).fill(0);
-  for (const x of values) {
-    let lo = 0;
-    let hi = cuts.length;
-    while (lo < hi) {
-      const m = (lo + hi) >> 1;
-      if (x <= cuts[m]) hi = m;
-      else lo = m + 1;
-    }
-    out[lo]++;
-  }
-  return out;
+/** Distinct values among the summary's knots (a lower bound on the true distinct count). */
+export function distinctKnots(...summaries: QuantileSummary[]): number {
+  const seen = new Set<number>();
+  for (const s of summaries) for (const x of knots(s).v) seen.add(x);
+  return seen.size;
 }
 
-/** Distinct values among the summary's quantiles (a lower bound on the true distinct count). */
-export function distinctQuantiles(s: QuantileSummary): number {
-  return new Set([s.min, ...s.q, s.max]).size;
+/** Category counts of a summary with few distinct values: each knot value carries n / LEVELS. */
+export function sketchValueCounts(s: QuantileSummary): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const x of sketchSample(s)) m.set(String(x), (m.get(String(x)) ?? 0) + s.n / LEVELS);
+  return m;
 }
 
-/** Builds an exact summary from a sample (used for raw small samples and tests). */
-export function summaryOfSample(values: readonly number[]): QuantileSummary {
-  const s = [...values].sort((x, y) => x - y);
-  const n = s.length;
-  if (n === 0) return { n: 0, min: NaN, max: NaN, q: new Array(LEVELS).fill(NaN) };
-  const q = LEVEL_VALUES.map((p) => {
-    const h = p * n - 0.5;
-    const lo = Math.max(0, Math.min(n - 1, Math.floor(h)));
-    const hi = Math.min(n - 1, lo + 1);
-    const t = Math.min(1, Math.max(0, h - lo));
-    return s[lo] + (s[hi] - s[lo]) * t;
-  });
-  return { n, min: s[0], max: s[n - 1], q };
-}
-
-/** Exact two-sample KS statistic on two sorted samples. */
-export function ksExactSorted(a: readonly number[], b: readonly number[]): number {
-  let i = 0;
-  let j = 0;
-  let d = 0;
-  while (i < a.length && j < b.length) {
-    const x = Math.min(a[i], b[j]);
-    while (i < a.length && a[i] === x) i++;
-    while (j < b.length && b[j] === x) j++;
-    d = Math.max(d, Math.abs(i / a.length - j / b.length));
-  }
-  return d;
+/** KS statistic between two summaries: analyzer/stats' KS statistic on their quantile grids. */
+export function ksFromSummaries(a: QuantileSummary, b: QuantileSummary): number {
+  return ksStatisticSorted(sketchSample(a), sketchSample(b));
 }

@@ -154,14 +154,45 @@ export function fisherCounts(a: number, b: number, c: number, d: number): TestRe
   const n = a + b; // first-row total ("draws")
   const lo = Math.max(0, n + K - M);
   const hi = Math.min(K, n);
-  const observed = hypergeometricPmf(a, M, K, n);
-  const cutoff = observed * (1 + 1e-7);
+  const pmf = (x: number) => hypergeometricPmf(x, M, K, n);
+  const cutoff = pmf(a) * (1 + 1e-7);
+  // The pmf rises up to its mode and falls after it, so the tables no more likely than the observed
+  // one form a left tail [lo, l] and a right tail [r, hi]. Each tail is found by bisection and summed
+  // outwards from its inner end until the terms no longer change the sum: O(sd) terms, not O(n).
+  const mode = Math.min(hi, Math.max(lo, Math.floor(((n + 1) * (K + 1)) / (M + 2))));
   let p = 0;
-  for (let x = lo; x <= hi; x++) {
-    const px = hypergeometricPmf(x, M, K, n);
-    if (px <= cutoff) p += px;
+  if (pmf(lo) <= cutoff) {
+    let l = lo;
+    let h = mode;
+    while (l < h) {
+      const m = (l + h + 1) >> 1;
+      if (pmf(m) <= cutoff) l = m;
+      else h = m - 1;
+    }
+    p += tailSum(pmf, l, lo, -1);
+  }
+  if (mode < hi && pmf(hi) <= cutoff) {
+    let l = mode + 1;
+    let h = hi;
+    while (l < h) {
+      const m = (l + h) >> 1;
+      if (pmf(m) <= cutoff) h = m;
+      else l = m + 1;
+    }
+    p += tailSum(pmf, l, hi, 1);
   }
   return { statistic: odds, p_value: clamp01(p) };
+}
+
+/** Sum of pmf(x) from `from` towards `to` (step ±1) over decreasing terms, stopping once they are negligible. */
+function tailSum(pmf: (x: number) => number, from: number, to: number, step: 1 | -1): number {
+  let sum = 0;
+  for (let x = from; step > 0 ? x <= to : x >= to; x += step) {
+    const px = pmf(x);
+    sum += px;
+    if (px === 0 || px < sum * 1e-17) break;
+  }
+  return sum;
 }
 
 export interface CategoricalDistance {

@@ -23,6 +23,19 @@ export function isPValueMethod(method: DriftMethod): method is PValueMethod {
   return (P_VALUE_METHODS as readonly string[]).includes(method);
 }
 
+/** Every method, p-value methods first. */
+export const DRIFT_METHODS: readonly DriftMethod[] = [...P_VALUE_METHODS, ...DISTANCE_METHODS];
+
+/** True when `m` names a drift method. */
+export function isDriftMethod(m: string): m is DriftMethod {
+  return (DRIFT_METHODS as readonly string[]).includes(m);
+}
+
+/** The verdict rule: p-value methods drift when p < threshold, distances when the score >= threshold. */
+export function isDriftVerdict(method: DriftMethod, statistic: number, pValue: number | null, threshold: number): boolean {
+  return isPValueMethod(method) ? pValue !== null && pValue < threshold : statistic >= threshold;
+}
+
 /** Default threshold of a method. */
 export function defaultThreshold(method: DriftMethod): number {
   return isPValueMethod(method) ? DEFAULT_P_THRESHOLD : DEFAULT_DISTANCE_THRESHOLD;

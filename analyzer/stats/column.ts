@@ -9,7 +9,7 @@ import {
   ztestCounts,
   type Frequencies,
 } from './categorical.ts';
-import { chooseMethod, defaultThreshold, isPValueMethod, type ColumnType, type DriftMethod } from './choose.ts';
+import { chooseMethod, defaultThreshold, isDriftVerdict, isPValueMethod, type ColumnType, type DriftMethod } from './choose.ts';
 import { cvmSorted } from './cvm.ts';
 import { energySorted } from './energy.ts';
 import { ksSorted } from './ks.ts';
@@ -102,8 +102,7 @@ export function testColumn(input: ColumnTestInput): ColumnResult {
 }
 
 function verdict(method: DriftMethod, statistic: number, p: number | null, threshold: number, details: Record<string, unknown>): ColumnResult {
-  const drift = p !== null ? p < threshold : statistic >= threshold;
-  return { method, statistic, p_value: p, threshold, drift, details };
+  return { method, statistic, p_value: p, threshold, drift: isDriftVerdict(method, statistic, p, threshold), details };
 }
 
 function skipped(method: DriftMethod, threshold: number, reason: string, details: Record<string, unknown>): ColumnResult {

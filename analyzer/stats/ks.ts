@@ -20,7 +20,7 @@ export interface KsResult {
  * Largest |i*n2 - j*n1| over the pooled sorted values, i.e. n1*n2 times the KS statistic,
  * as an exact integer (exact up to 2^53, far beyond a few hundred thousand values per side).
  */
-function maxScaledGap(a: Float64Array, b: Float64Array): number {
+function maxScaledGap(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n1 = a.length;
   const n2 = b.length;
   let i = 0;
@@ -37,6 +37,22 @@ function maxScaledGap(a: Float64Array, b: Float64Array): number {
   return best;
 }
 
+/** KS statistic D = sup |F_a - F_b| of two sorted, finite samples (0 when either is empty). */
+export function ksStatisticSorted(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length === 0 || b.length === 0) return 0;
+  return maxScaledGap(a, b) / (a.length * b.length);
+}
+
+/**
+ * Asymptotic two-sided p-value of a two-sample KS statistic d for sample sizes n1 and n2: the
+ * one-sample Kolmogorov distribution at the effective size round(n1 n2 / (n1 + n2)), as scipy.
+ */
+export function ksAsymptoticSf(n1: number, n2: number, d: number): number {
+  if (n1 <= 0 || n2 <= 0) return 1;
+  const en = Math.max(1, Math.round((n1 * n2) / (n1 + n2)));
+  return clamp01(kolmogorovSf(en, d));
+}
+
 /** KS test on two already sorted, finite samples. */
 export function ksSorted(a: Float64Array, b: Float64Array): KsResult {
   const n1 = a.length;
@@ -50,10 +66,7 @@ export function ksSorted(a: Float64Array, b: Float64Array): KsResult {
     const p = exactTwoSampleSf(n1, n2, g, h);
     if (Number.isFinite(p)) return { statistic: d, p_value: clamp01(p), p_method: 'exact' };
   }
-  const big = Math.max(n1, n2);
-  const small = Math.min(n1, n2);
-  const en = Math.round((big * small) / (big + small));
-  return { statistic: d, p_value: clamp01(kolmogorovSf(en, d)), p_method: 'asymptotic' };
+  return { statistic: d, p_value: ksAsymptoticSf(n1, n2, d), p_method: 'asymptotic' };
 }
 
 /** Two-sample Kolmogorov–Smirnov statistic and two-sided p-value (nulls and non-finite values skipped). */

@@ -40,11 +40,15 @@ export interface WassersteinResult {
   reference_std: number;
 }
 
-/** Wasserstein distance on sorted, finite samples, divided by the floored reference std. */
-export function wassersteinSorted(reference: Float64Array, current: Float64Array): WassersteinResult {
+/**
+ * Wasserstein distance on sorted, finite samples, divided by the floored reference std. The std
+ * can be given (the sketch path knows the exact one from the rollup's moments, while its sample
+ * is a quantile grid); otherwise it is the reference sample's population std.
+ */
+export function wassersteinSorted(reference: Float64Array, current: Float64Array, referenceStd?: number): WassersteinResult {
   if (reference.length === 0 || current.length === 0) return { statistic: 0, distance: 0, reference_std: 0 };
   const distance = cdfDistancePower(reference, current, 1);
-  const sd = reference.length > 1 ? standardDeviation(reference as unknown as number[]) : 0;
+  const sd = referenceStd ?? (reference.length > 1 ? standardDeviation(reference as unknown as number[]) : 0);
   return { statistic: distance / Math.max(sd, WASSERSTEIN_MIN_STD), distance, reference_std: sd };
 }
 

@@ -19,12 +19,33 @@ interface Opts {
   column?: string[];
   categorical?: string[];
   threshold?: string;
+  columnMethod?: string[];
+  columnThreshold?: string[];
+  correction?: string;
   format: 'json' | 'table' | 'html';
   out?: string;
   progress?: boolean;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** Parses repeated `column=value` flags into a record; the last one for a column wins. */
+export function pairs(flag: string, items: string[] | undefined, parse: (v: string) => string | number = (v) => v): Record<string, string | number> | undefined {
+  if (!items?.length) return undefined;
+  const out: Record<string, string | number> = {};
+  for (const item of items) {
+    const i = item.lastIndexOf('=');
+    if (i <= 0 || i === item.length - 1) throw new Error(`${flag} ${item}: expected column=value`);
+    out[item.slice(0, i)] = parse(item.slice(i + 1));
+  }
+  return out;
+}
+
+const finiteNumber = (flag: string) => (v: string): number => {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x)) throw new Error(`${flag} ${v}: not a number`);
+  return x;
+};
 
 /** Compares two files with an embedded ClickHouse on a temp dir; no server needed. */
 export async function driftFiles(opts: Omit<Opts, 'format'>, onProgress?: (done: number, total: number) => void): Promise<DriftReport> {
@@ -33,11 +54,14 @@ export async function driftFiles(opts: Omit<Opts, 'format'>, onProgress?: (done:
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-drift-'));
   const store = await createStore({ dataDir });
   try {
-    const threshold = opts.threshold !== undefined ? Number(opts.threshold) : undefined;
-    if (threshold !== undefined && !Number.isFinite(threshold)) throw new Error(`--threshold ${opts.threshold}: not a number`);
+    const threshold = opts.threshold !== undefined ? finiteNumber('--threshold')(opts.threshold) : undefined;
+    const methods = pairs('--column-method', opts.columnMethod) as Record<string, string> | undefined;
+    const thresholds = pairs('--column-threshold', opts.columnThreshold, finiteNumber('--column-threshold')) as Record<string, number> | undefined;
+    const correction = opts.correction ?? 'none';
+    if (!['none', 'bonferroni', 'bh'].includes(correction)) throw new Error(`--correction ${correction}: expected none, bonferroni or bh`);
     return await compareSources(
       store, { kind: 'file', file: ref }, { kind: 'file', file: cur },
-      { method: opts.method, threshold, onProgress },
+      { method: opts.method, threshold, methods, thresholds, correction: correction as 'none' | 'bonferroni' | 'bh', onProgress },
       { literal: true, columns: opts.column?.length ? new Set([...opts.column, ...(opts.categorical ?? [])]) : undefined, categorical: new Set(opts.categorical ?? []) },
     );
   } finally {
@@ -126,6 +150,9 @@ export function registerDrift(program: Command): void {
     .option('--column <name>', 'compare only these columns (repeatable)', collect)
     .option('--categorical <name>', 'treat this column as categorical (repeatable)', collect)
     .option('--threshold <x>', 'threshold for every column')
+    .option('--column-method <column=method>', 'drift method for one column (repeatable; e.g. amount=anderson)', collect)
+    .option('--column-threshold <column=x>', 'threshold for one column (repeatable)', collect)
+    .option('--correction <c>', 'p-value correction over the columns: none | bonferroni | bh', 'none')
     .option('--format <fmt>', 'json | table | html', 'table')
     .option('--out <file>', 'write the report here instead of stdout')
     .option('--progress', 'show a progress bar on stderr even when it is not a terminal')

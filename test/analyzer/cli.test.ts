@@ -5,8 +5,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createTestStore } from '../helpers/store.ts';
+import { anderson, chisquare, countCategories, cvm, fisher } from '../../analyzer/stats/index.ts';
 
 const run = promisify(execFile);
+
+/** Reads a CSVWithNames file as ClickHouse writes it (no commas inside values). */
+function readCsv(file: string): Record<string, string>[] {
+  const [head, ...lines] = fs.readFileSync(file, 'utf8').trim().split('\n');
+  const unquote = (v: string) => v.replace(/^"(.*)"$/, '$1');
+  const names = head.split(',').map(unquote);
+  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [names[i], unquote(v)])));
+}
 let dir: string;
 
 async function cli(...args: string[]): Promise<{ stdout: string; stderr: string }> {
@@ -19,7 +28,8 @@ beforeAll(async () => {
   // Files written by ClickHouse itself: x shifts by 1 sd in the current file, y does not, c gains a category.
   const gen = (shift: number, extra: boolean, seed: number) => `
     SELECT randNormal(${shift}, 1) AS x, randNormal(5, 2) AS y,
-           ['a', 'b', 'c'${extra ? ", 'd'" : ''}][1 + (rand(${seed}) % ${extra ? 4 : 3})] AS c
+           ['a', 'b', 'c'${extra ? ", 'd'" : ''}][1 + (rand(${seed}) % ${extra ? 4 : 3})] AS c,
+           if(rand(${seed + 1}) % 100 < ${extra ? 36 : 30}, 'yes', 'no') AS b
     FROM numbers(5000)`;
   for (const [name, fmt, shift, extra] of [['ref.csv', 'CSVWithNames', 0, false], ['cur.csv', 'CSVWithNames', 1, true], ['ref.parquet', 'Parquet', 0, false], ['cur.parquet', 'Parquet', 1, true]] as const) {
     await store.command(`INSERT INTO FUNCTION file({p:String}, '${fmt}') ${gen(shift, extra, name.length)} SETTINGS engine_file_truncate_on_insert = 1`, { p: path.join(dir, name) });
@@ -38,12 +48,14 @@ describe('modelwatch drift on files', () => {
       const out = JSON.parse(stdout);
       expect(Object.keys(out)).toEqual(['columns', 'dataset']);
       const by = Object.fromEntries(out.columns.map((c: any) => [c.column, c]));
-      expect(Object.keys(by).sort()).toEqual(['c', 'x', 'y']);
+      expect(Object.keys(by).sort()).toEqual(['b', 'c', 'x', 'y']);
       expect(Object.keys(by.x)).toEqual(['column', 'type', 'method', 'statistic', 'p_value', 'threshold', 'drift']);
       expect(by.x).toMatchObject({ type: 'numeric', method: 'wasserstein', drift: true, p_value: null });
       expect(by.y).toMatchObject({ type: 'numeric', drift: false });
       expect(by.c).toMatchObject({ type: 'categorical', method: 'jensenshannon', drift: true });
-      expect(out.dataset).toEqual({ columns: 3, drifted: 2, share: 2 / 3, drift: true });
+      // A 6-point rise in a binary share is below the Jensen-Shannon threshold (0.1).
+      expect(by.b).toMatchObject({ type: 'categorical', method: 'jensenshannon', drift: false });
+      expect(out.dataset).toEqual({ columns: 4, drifted: 2, share: 0.5, drift: true });
     });
   }
 
@@ -53,11 +65,43 @@ describe('modelwatch drift on files', () => {
     expect(out.columns.map((c: any) => [c.column, c.method, c.threshold])).toEqual([['x', 'ks', 0.01], ['y', 'ks', 0.01]]);
     const html = path.join(dir, 'r.html');
     const r = await cli('--reference', path.join(dir, 'ref.parquet'), '--current', path.join(dir, 'cur.parquet'), '--format', 'html', '--out', html, '--progress');
-    expect(r.stderr).toContain('3/3 columns');
+    expect(r.stderr).toContain('4/4 columns');
     const text = fs.readFileSync(html, 'utf8');
     expect(text).toContain('<svg');
     expect(text).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     expect(text).not.toContain('<script');
+  });
+
+  it('takes a method per column (anderson, cvm, fisher, chisquare, energy), computed by analyzer/stats on the file values', async () => {
+    const args = ['--format', 'json', '--column-method', 'x=anderson', '--column-method', 'y=cvm', '--column-method', 'b=fisher', '--column-method', 'c=chisquare', '--correction', 'none'];
+    const { stdout } = await cli('--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), ...args);
+    const by = Object.fromEntries(JSON.parse(stdout).columns.map((c: any) => [c.column, c]));
+    const ref = readCsv(path.join(dir, 'ref.csv'));
+    const cur = readCsv(path.join(dir, 'cur.csv'));
+    const num = (rows: Record<string, string>[], k: string) => rows.map((r) => Number(r[k]));
+    const cat = (rows: Record<string, string>[], k: string) => countCategories(rows.map((r) => r[k]));
+    expect(by.x).toMatchObject({ method: 'anderson', drift: true });
+    expect(by.x.statistic).toBeCloseTo(anderson(num(ref, 'x'), num(cur, 'x')).statistic, 9);
+    const c = cvm(num(ref, 'y'), num(cur, 'y'));
+    expect(by.y).toMatchObject({ method: 'cvm', drift: c.p_value < 0.05 });
+    expect(by.y.p_value).toBeCloseTo(c.p_value, 9);
+    const f = fisher(cat(ref, 'b'), cat(cur, 'b'));
+    expect(by.b).toMatchObject({ method: 'fisher', drift: true });
+    expect(by.b.p_value).toBeCloseTo(f.p_value, 12);
+    expect(by.c.p_value).toBeCloseTo(chisquare(cat(ref, 'c'), cat(cur, 'c')).p_value, 12);
+    // Parquet: the same flags, and energy from the sketches.
+    const pq = JSON.parse((await cli('--reference', path.join(dir, 'ref.parquet'), '--current', path.join(dir, 'cur.parquet'), '--format', 'json', '--column-method', 'x=energy', '--column-method', 'y=anderson', '--column-threshold', 'x=0.5')).stdout);
+    const pby = Object.fromEntries(pq.columns.map((x: any) => [x.column, x]));
+    expect(pby.x).toMatchObject({ method: 'energy', threshold: 0.5, drift: true, p_value: null });
+    expect(pby.y.method).toBe('anderson');
+    expect(pby.y.p_value).toBeGreaterThanOrEqual(0.001);
+  });
+
+  it('rejects an inapplicable per-column method with a clear message', async () => {
+    await expect(cli('--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--column-method', 'c=anderson'))
+      .rejects.toMatchObject({ stderr: expect.stringContaining('anderson does not apply to categorical columns') });
+    await expect(cli('--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--column-method', 'x'))
+      .rejects.toMatchObject({ stderr: expect.stringContaining('expected column=value') });
   });
 
   it('rejects a file with an unsupported format', async () => {

@@ -1,52 +1,62 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
-import { createTestStore } from '../helpers/store.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 import type { Store } from '../../storage/client.ts';
 import { runDrift, computeDrift, DATASET_SUBJECT } from '../../analyzer/drift/job.ts';
 import { readProfile } from '../../analyzer/drift/profile.ts';
-import { ksExactSorted, ksFromSummaries } from '../../analyzer/drift/sketch.ts';
+import { ksFromSummaries } from '../../analyzer/drift/sketch.ts';
+import { anderson, cvm, fisher, ksStatisticSorted } from '../../analyzer/stats/index.ts';
 import { writeResults, readResults } from '../../analyzer/results.ts';
 import { analyzerRoutes } from '../../analyzer/api.ts';
-import { HOUR, T0, normal, predictionRow, prng } from './seed.ts';
+import { HOUR, T0, normal, prng } from './seed.ts';
 
 const FEATURES = Array.from({ length: 20 }, (_, i) => `f${i}`);
 const SHIFTED = new Set(['f3', 'f7', 'f11']);
 const N = 3000;
 const cur = { from: new Date(T0 + HOUR), to: new Date(T0 + 2 * HOUR) };
+const refWindow = { from: new Date(T0), to: cur.from };
 
+let server: TestServer;
 let store: Store;
-let cleanup: () => Promise<void>;
 const values = new Map<string, { ref: number[]; cur: number[] }>();
+const regions = { ref: new Map<string, number>(), cur: new Map<string, number>() };
 
+// The stream goes through the collector (POST /v1/predictions, NDJSON), as a model server would send it.
 beforeAll(async () => {
-  ({ store, cleanup } = await createTestStore());
+  server = await startTestServer();
+  store = server.store;
   const rand = prng(42);
   const z = normal(rand);
-  const rows: Record<string, unknown>[] = [];
+  const lines: string[] = [];
   for (const f of FEATURES) values.set(f, { ref: [], cur: [] });
   for (const side of ['ref', 'cur'] as const) {
     for (let i = 0; i < N; i++) {
       const ms = T0 + (side === 'cur' ? HOUR : 0) + Math.floor((i / N) * HOUR);
-      const num: Record<string, number> = {};
-      const nulls: string[] = [];
+      const features: Record<string, number | string | null> = {};
       FEATURES.forEach((f, k) => {
         // f15's null rate jumps from 0 to 30% in the current window; its values keep their distribution.
-        if (f === 'f15' && side === 'cur' && rand() < 0.3) { nulls.push(f); return; }
+        if (f === 'f15' && side === 'cur' && rand() < 0.3) { features[f] = null; return; }
         const sd = 1 + k / 10;
         const v = k + sd * (z() + (side === 'cur' && SHIFTED.has(f) ? 0.2 : 0));
-        num[f] = v;
+        features[f] = v;
         values.get(f)![side].push(v);
       });
       const r = rand();
-      const color = side === 'cur' && r < 0.15 ? 'purple' : r < 0.5 ? 'red' : r < 0.8 ? 'green' : 'blue';
-      rows.push(predictionRow({ ms, num, cat: { color, region: rand() < 0.5 ? 'eu' : 'us' }, nulls, value: z(), latency: 5 + rand() * 10 }));
+      features.color = side === 'cur' && r < 0.15 ? 'purple' : r < 0.5 ? 'red' : r < 0.8 ? 'green' : 'blue';
+      features.region = rand() < 0.5 ? 'eu' : 'us';
+      regions[side].set(features.region, (regions[side].get(features.region) ?? 0) + 1);
+      lines.push(JSON.stringify({ timestamp: ms, model: 'm', version: 'v1', id: `${side}${i}`, prediction: z(), latency_ms: 5 + rand() * 10, features }));
     }
   }
-  await store.insert('predictions', rows);
+  for (let i = 0; i < lines.length; i += 2000) {
+    const res = await fetch(`${server.url}/v1/predictions`, { method: 'POST', body: lines.slice(i, i + 2000).join('\n'), headers: { 'content-type': 'application/x-ndjson' } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ accepted: Math.min(2000, lines.length - i), rejected: 0 });
+  }
 });
 
 afterAll(async () => {
-  await cleanup?.();
+  await server?.stop();
 });
 
 describe('drift from rollups', () => {
@@ -76,12 +86,12 @@ describe('drift from rollups', () => {
   });
 
   it('sketch KS is within 0.01 of the exact KS on the same data', async () => {
-    const ref = await readProfile(store, { kind: 'rollup', model: 'm', version: 'v1', window: { from: new Date(T0), to: cur.from } });
+    const ref = await readProfile(store, { kind: 'rollup', model: 'm', version: 'v1', window: refWindow });
     const now = await readProfile(store, { kind: 'rollup', model: 'm', version: 'v1', window: cur });
     let worst = 0;
     for (const f of FEATURES) {
       const v = values.get(f)!;
-      const exact = ksExactSorted([...v.ref].sort((a, b) => a - b), [...v.cur].sort((a, b) => a - b));
+      const exact = ksStatisticSorted([...v.ref].sort((a, b) => a - b), [...v.cur].sort((a, b) => a - b));
       const sketch = ksFromSummaries(ref.numeric.get(f)!.summary, now.numeric.get(f)!.summary);
       worst = Math.max(worst, Math.abs(exact - sketch));
     }
@@ -98,6 +108,44 @@ describe('drift from rollups', () => {
     const color = rep.columns.find((c) => c.column === 'color')!;
     expect(color.method).toBe('chisquare');
     expect(color.unseen).toEqual(['purple']);
+  });
+
+  it('runs anderson, cvm, ks, energy and fisher per column, each statistic from analyzer/stats', async () => {
+    const methods = { f3: 'anderson', f4: 'cvm', f0: 'ks', f7: 'energy', region: 'fisher' };
+    const rep = await computeDrift(store, { model: 'm', version: 'v1', window: cur, reference: { kind: 'previous' }, options: { methods } });
+    const by = new Map(rep.columns.map((c) => [c.column, c]));
+    const v = (f: string) => values.get(f)!;
+    expect(by.get('f3')).toMatchObject({ method: 'anderson', path: 'exact', drift: true, reference_n: N, current_n: N });
+    expect(by.get('f3')!.statistic).toBeCloseTo(anderson(v('f3').ref, v('f3').cur).statistic, 9);
+    expect(by.get('f4')).toMatchObject({ method: 'cvm', path: 'exact', drift: false });
+    expect(by.get('f4')!.p_value!).toBeCloseTo(cvm(v('f4').ref, v('f4').cur).p_value, 9);
+    const f0 = by.get('f0')!;
+    expect(f0).toMatchObject({ method: 'ks', path: 'exact' });
+    expect(f0.statistic).toBeCloseTo(ksStatisticSorted(Float64Array.from(v('f0').ref).sort(), Float64Array.from(v('f0').cur).sort()), 12);
+    // Energy reads the sketches (3,000 values a side): no raw values, a statistic close to the exact one.
+    expect(by.get('f7')).toMatchObject({ method: 'energy', path: 'sketch', p_value: null });
+    const fr = fisher(regions.ref, regions.cur);
+    expect(by.get('region')).toMatchObject({ method: 'fisher', path: 'exact', statistic: fr.statistic, p_value: fr.p_value, drift: false });
+    // Every other column keeps its default.
+    expect(by.get('f5')!.method).toBe('wasserstein');
+  });
+
+  it('samples a side larger than the fetch limit for raw-only methods, and reports it', async () => {
+    const rep = await computeDrift(store, { model: 'm', version: 'v1', window: cur, reference: { kind: 'previous' }, options: { methods: { f3: 'anderson' }, exactFetchLimit: 1000 } });
+    const f3 = rep.columns.find((c) => c.column === 'f3')!;
+    expect(f3).toMatchObject({ method: 'anderson', path: 'sampled', reference_n: N, current_n: N, details: { sample_size: { reference: 1000, current: 1000, limit: 1000 } } });
+    expect(f3.drift).toBe(true);
+  });
+
+  it('applies a Benjamini-Hochberg correction to p-value methods when asked', async () => {
+    const plain = await computeDrift(store, { model: 'm', version: 'v1', window: cur, reference: { kind: 'previous' }, options: { method: 'ks' } });
+    const bh = await computeDrift(store, { model: 'm', version: 'v1', window: cur, reference: { kind: 'previous' }, options: { method: 'ks', correction: 'bh' } });
+    for (const c of bh.columns.filter((x) => x.type === 'numeric' && x.column !== '__prediction__')) {
+      const raw = plain.columns.find((x) => x.column === c.column)!;
+      expect(c.details!.p_value_raw).toBe(raw.p_value);
+      expect(c.p_value!).toBeGreaterThanOrEqual(raw.p_value!);
+    }
+    expect(bh.columns.filter((c) => c.drift && c.type === 'numeric').map((c) => c.column).sort()).toEqual(['f11', 'f3', 'f7']);
   });
 
   it('serves drift over HTTP and rejects bad input with 400', async () => {

@@ -1,0 +1,99 @@
+/** Shapes of a drift comparison (options, per-column verdicts, the report) and the categorical verdict. */
+import { MwError } from '../../core/errors.ts';
+import { testColumn, type Correction, type DriftMethod, type Frequencies } from '../stats/index.ts';
+import { OTHER_CATEGORY } from './profile.ts';
+
+/** Per-column method and threshold choices; anything not given follows the defaults. */
+export interface DriftOptions {
+  method?: string;
+  threshold?: number;
+  methods?: Record<string, string>;
+  thresholds?: Record<string, number>;
+  /** Share of drifted columns at which the dataset drifts (default 0.5). */
+  driftShare?: number;
+  /** Multiple-testing correction of p-value methods over the feature columns (default none). */
+  correction?: Correction;
+  /** Absolute rise of the null rate that counts as drift (default 0.05). */
+  nullRateThreshold?: number;
+  /** Raw values read per side and column at most (default 100,000); raw-only methods sample beyond. */
+  exactFetchLimit?: number;
+  /** Called after each column is compared (progress bars). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The verdict for one column. */
+export interface ColumnDrift {
+  column: string;
+  type: 'numeric' | 'categorical';
+  method: string;
+  statistic: number;
+  p_value: number | null;
+  threshold: number;
+  drift: boolean;
+  /** 'nodata' when one side has no values. */
+  status: 'ok' | 'drift' | 'nodata';
+  /**
+   * 'exact' (raw values or exact counts), 'sketch' (quantile sketches), 'mixed' (raw values on one
+   * side, a sketch on the other) or 'sampled' (a uniform sample of a side larger than the fetch limit).
+   */
+  path: 'exact' | 'sketch' | 'mixed' | 'sampled';
+  reference_n: number;
+  current_n: number;
+  /** Data for reports: reference and current shares over common bins or categories. */
+  bins?: { labels: string[]; reference: number[]; current: number[] };
+  unseen?: string[];
+  /** Method details: p-value method, sample sizes, p-value before correction. */
+  details?: Record<string, unknown>;
+}
+
+/** The null rate of a column on both sides. */
+export interface NullRate {
+  column: string;
+  reference: number;
+  current: number;
+  drift: boolean;
+  threshold: number;
+}
+
+/** Everything a drift comparison yields. */
+export interface DriftReport {
+  columns: ColumnDrift[];
+  dataset: { columns: number; drifted: number; share: number; drift: boolean; threshold: number };
+  nullRates: NullRate[];
+  /** Columns present on one side only, or with different types. */
+  schema: { added: string[]; removed: string[]; typeChanged: string[] };
+  referenceRows: number;
+  currentRows: number;
+}
+
+/** Counts divided by their total (zeros when empty). */
+export function shares(v: ArrayLike<number>): number[] {
+  let t = 0;
+  for (let i = 0; i < v.length; i++) t += v[i];
+  return Array.from(v, (x) => (t > 0 ? x / t : 0));
+}
+
+type Verdict = Pick<ColumnDrift, 'method' | 'threshold' | 'statistic' | 'p_value' | 'drift' | 'status' | 'bins' | 'unseen'>;
+
+/**
+ * A categorical verdict on two frequency tables, by analyzer/stats testColumn (the default method
+ * by Evidently's rule when `method` is undefined). Unseen categories are reported, never fatal.
+ */
+export function categoricalVerdict(column: string, method: DriftMethod | undefined, threshold: number | undefined, ref: Map<string, number>, cur: Map<string, number>): Verdict {
+  let res;
+  try {
+    res = testColumn({ type: 'categorical', reference: ref as Frequencies, current: cur as Frequencies, method, threshold });
+  } catch (err) {
+    if (err instanceof RangeError) throw new MwError('MW_ERR_DRIFT_METHOD', `column ${column}: ${err.message}`, { column }, { cause: err });
+    throw err;
+  }
+  const labels = [...new Set([...ref.keys(), ...cur.keys()])].sort();
+  const unseen = ((res.details?.unseen as string[] | undefined) ?? []).filter((k) => k !== OTHER_CATEGORY);
+  const skipped = res.details !== undefined && 'skipped' in res.details;
+  return {
+    method: res.method, threshold: res.threshold, statistic: res.statistic, p_value: res.p_value, drift: res.drift,
+    status: skipped ? 'nodata' : res.drift ? 'drift' : 'ok',
+    bins: { labels, reference: shares(labels.map((k) => ref.get(k) ?? 0)), current: shares(labels.map((k) => cur.get(k) ?? 0)) },
+    unseen,
+  };
+}
