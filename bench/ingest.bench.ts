@@ -1,9 +1,15 @@
 // Ingest benchmark: predictions/s end to end (OTLP/HTTP protobuf and NDJSON -> collector -> ClickHouse)
 // beside the raw insert ceiling: the same rows, pre-encoded, inserted straight into the same table
-// (same materialized views) in the same run. Usage: node bin/run-ts.mjs bench/ingest.bench.ts [--rows N]
+// (same materialized views) in the same run, in 100,000-row inserts and, once, in inserts as large
+// as the collector's. For each run: CPU per record of the main thread (the collector) and of the
+// whole process (adds ClickHouse and the sender thread). Before the runs, measured alone in this
+// thread: the per-record cost of each collector stage (decode, transform, encode, GC).
+// Usage: node --max-semi-space-size=64 bin/run-ts.mjs bench/ingest.bench.ts [--rows N] [--batch N]
+//        [--concurrency N] [--stages-only]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { performance as perf, PerformanceObserver } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import pino from 'pino';
 import protobuf from 'protobufjs';
@@ -11,7 +17,8 @@ import { loadConfig } from '../core/config/load.ts';
 import { createStore } from '../storage/client.ts';
 import { migrate } from '../storage/migrate.ts';
 import { buildCollector } from '../collector/server.ts';
-import { requestType } from '../collector/otlp/codec.ts';
+import { decodeRequest, requestType } from '../collector/otlp/codec.ts';
+import { transformLogs } from '../collector/otlp/logs.ts';
 import { parsePredictionsBody } from '../collector/predictions/json.ts';
 
 const arg = (name: string, dflt: number) => {
@@ -81,6 +88,73 @@ async function send(url: string, bodies: Buffer[], type: string): Promise<number
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+// CPU time of the main thread (the collector's event loop) in ms, from Linux's per-thread
+// accounting (clock ticks of 10 ms; runs last seconds); NaN elsewhere.
+function mainThreadCpuMs(): number {
+  try {
+    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+// CPU time of the whole process (collector, embedded ClickHouse, sender thread) in ms.
+const processCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+// Garbage-collection pauses of this process (start, duration in ms); entries arrive asynchronously.
+const gcPauses: [number, number][] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcPauses.push([e.startTime, e.duration]);
+}).observe({ entryTypes: ['gc'] });
+const gcWithin = (from: number, to: number) => gcPauses.reduce((n, [t, d]) => (t >= from && t < to ? n + d : n), 0);
+
+/**
+ * Per-record cost of each collector stage on one request body, alone in this thread (no HTTP, no
+ * ClickHouse): µs per record, median over `reps` passes after a warm-up. Encode is the batch
+ * writer's step (JSON.stringify per row); GC is the mean garbage-collection pause time within the
+ * passes (already counted in the stages it interrupted).
+ */
+async function stages(protoBody: Buffer, ndjsonBody: Buffer, records: number, reps = 25) {
+  const out: Record<string, Record<string, number>> = {};
+  for (const path of ['protobuf', 'ndjson'] as const) {
+    const samples: Record<string, number[]> = { decode: [], transform: [], encode: [], gc: [], total: [] };
+    const windows: [number, number][] = [];
+    for (let i = 0; i < reps + 5; i++) {
+      await new Promise((r) => setImmediate(r));
+      const t0 = performance.now();
+      let rows: object[];
+      let t1 = NaN;
+      if (path === 'protobuf') {
+        const decoded = decodeRequest('logs', protoBody);
+        t1 = performance.now();
+        rows = transformLogs(decoded).predictions;
+      } else rows = parsePredictionsBody(ndjsonBody.toString('utf8')).rows;
+      const t2 = performance.now();
+      const lines = rows.map((r) => JSON.stringify(r));
+      const t3 = performance.now();
+      if (lines.length !== records) throw new Error(`${path}: ${lines.length} rows from ${records} records`);
+      if (i < 5) continue;
+      // NDJSON lines are parsed and transformed one by one: both are reported under decode.
+      samples.decode.push((Number.isNaN(t1) ? t2 : t1) - t0);
+      samples.transform.push(t2 - t1);
+      samples.encode.push(t3 - t2);
+      samples.total.push(t3 - t0);
+      windows.push([t0, t3]);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    samples.gc = windows.map(([a, b]) => gcWithin(a, b));
+    for (const k of Object.keys(samples)) samples[k] = samples[k].map((ms) => (ms * 1000) / records);
+    // GC pauses come every few passes: their mean is the cost per record, the median would be 0.
+    out[path] = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, k === 'gc' ? v.reduce((a, b) => a + b, 0) / v.length : median(v)]));
+  }
+  return out;
+}
+
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-ingest-'));
   const config = loadConfig({ overrides: { 'storage.dataDir': dataDir, 'writer.maxBatchRows': 100_000, 'writer.flushIntervalMs': 250, 'writer.maxQueueRows': 2_000_000, 'server.bodyLimitBytes': 256 * 1024 * 1024 } });
@@ -106,23 +180,84 @@ async function main() {
   const mb = (bs: Buffer[]) => (bs.reduce((n, b) => n + b.length, 0) / 1048576).toFixed(1);
   console.log(`rows ${ROWS}, ${PER_REQUEST} per request, ${CONCURRENCY} concurrent senders; protobuf ${mb(protoBodies)} MiB, NDJSON ${mb(ndjsonBodies)} MiB`);
 
+  const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  console.log(`load average at start: ${load()} (${os.cpus().length} cores)`);
+  const st = await stages(protoBodies[0], ndjsonBodies[0], chunks[0].length);
+  const f = (x: number) => (Number.isNaN(x) ? '(in decode)'.padStart(13) : x.toFixed(2).padStart(13));
+  console.log(`collector stages alone, µs per record (${chunks[0].length}-record request, median of 25; GC: mean):`);
+  console.log('path              decode     transform        encode   GC (within)         total');
+  for (const [name, v] of Object.entries(st)) console.log(`${name.padEnd(10)} ${f(v.decode)} ${f(v.transform)} ${f(v.encode)} ${f(v.gc)} ${f(v.total)}`);
+  if (process.argv.includes('--stages-only')) {
+    await collector.app.close();
+    await collector.writer.close();
+    await store.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    return;
+  }
+
   const results: Record<string, number[]> = { ceiling: [], protobuf: [], ndjson: [] };
-  for (let round = 0; round < 3; round++) {
+  // Per record during each run, µs: CPU of the main thread (the collector; idle in the ceiling
+  // runs), CPU of the whole process (adds ClickHouse and the sender thread), and the share of wall
+  // time the event loop was busy.
+  const cpu: Record<string, { main: number[]; all: number[]; busy: number[] }> = {};
+  const timed = async (path: string, run: () => Promise<number>) => {
+    const elu = perf.eventLoopUtilization();
+    const main0 = mainThreadCpuMs();
+    const all0 = processCpuMs();
+    const secs = await run();
+    const c = (cpu[path] ??= { main: [], all: [], busy: [] });
+    c.main.push(((mainThreadCpuMs() - main0) * 1000) / ROWS);
+    c.all.push(((processCpuMs() - all0) * 1000) / ROWS);
+    c.busy.push(perf.eventLoopUtilization(elu).utilization);
+    results[path].push(ROWS / secs);
+  };
+  const ceilingRun = async () => {
     const t0 = performance.now();
     for (const b of ceilingBodies) await store.insertRaw('predictions', b);
-    results.ceiling.push(ROWS / ((performance.now() - t0) / 1000));
-    results.protobuf.push(ROWS / (await send(`${url}/v1/logs`, protoBodies, 'application/x-protobuf')));
-    results.ndjson.push(ROWS / (await send(`${url}/v1/predictions`, ndjsonBodies, 'application/x-ndjson')));
+    return (performance.now() - t0) / 1000;
+  };
+  // Inserts the collector made into `predictions` so far (its writer's latency histogram counts them).
+  const collectorInserts = async () => {
+    const m = await collector.registry.getSingleMetric('modelwatch_insert_duration_seconds')?.get();
+    return m?.values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count') && v.labels.table === 'predictions')?.value ?? 0;
+  };
+  const inserts0 = await collectorInserts();
+  for (let round = 0; round < 3; round++) {
+    await timed('ceiling', ceilingRun);
+    await timed('protobuf', () => send(`${url}/v1/logs`, protoBodies, 'application/x-protobuf'));
+    await timed('ndjson', () => send(`${url}/v1/predictions`, ndjsonBodies, 'application/x-ndjson'));
     await store.command(`TRUNCATE TABLE ${store.t('predictions')}`);
   }
+  // The same ceiling with inserts as large as the collector's were (its writer flushes every 250 ms
+  // here, so its inserts are smaller than the 100,000 rows above): ClickHouse's cost per row there.
+  const perInsert = Math.max(1, Math.round((6 * ROWS) / ((await collectorInserts()) - inserts0)));
+  const smallBodies: Buffer[] = [];
+  const allLines = rowLines.flat();
+  for (let i = 0; i < allLines.length; i += perInsert) smallBodies.push(Buffer.from(allLines.slice(i, i + perInsert).join('\n') + '\n'));
+  results.small = [];
+  await timed('small', async () => {
+    const t0 = performance.now();
+    for (const b of smallBodies) await store.insertRaw('predictions', b);
+    return (performance.now() - t0) / 1000;
+  });
   const [{ n }] = await store.query<{ n: number }>(`SELECT sum(predictions) AS n FROM ${store.t('latency_1m')}`);
   const ceiling = median(results.ceiling);
-  console.log(`rollup rows counted: ${n} (expected ${ROWS * 9})`);
-  console.log('path                         predictions/s (median of 3)   vs ceiling');
-  for (const k of ['ceiling', 'protobuf', 'ndjson']) {
+  console.log(`rollup rows counted: ${n} (expected ${ROWS * 10})`);
+  console.log('path                     predictions/s (median of 3)  vs ceiling   CPU µs/record: main thread  whole process   event loop busy');
+  const labels: Record<string, string> = {
+    ceiling: 'raw insert ceiling',
+    protobuf: 'OTLP/HTTP protobuf',
+    ndjson: 'NDJSON /v1/predictions',
+    small: `ceiling, ${perInsert}-row inserts`.padEnd(24),
+  };
+  for (const k of ['ceiling', 'protobuf', 'ndjson', 'small']) {
     const v = median(results[k]);
-    console.log(`${(k === 'ceiling' ? 'raw insert ceiling' : k === 'protobuf' ? 'OTLP/HTTP protobuf' : 'NDJSON /v1/predictions').padEnd(28)} ${Math.round(v).toLocaleString('en').padStart(12)}   ${(v / ceiling).toFixed(2)}`);
+    const c = cpu[k];
+    const label = labels[k];
+    console.log(`${label.padEnd(24)} ${Math.round(v).toLocaleString('en').padStart(12)} ${(v / ceiling).toFixed(2).padStart(19)} ${median(c.main).toFixed(1).padStart(27)} ${median(c.all).toFixed(1).padStart(14)} ${(median(c.busy) * 100).toFixed(0).padStart(16)}%`);
   }
+  console.log(`rounds: ${Object.entries(results).map(([k, v]) => `${k} ${v.map((x) => Math.round(x)).join('/')}`).join('; ')}`);
+  console.log(`load average at end: ${load()}`);
   await collector.app.close();
   await collector.writer.close();
   await store.close();

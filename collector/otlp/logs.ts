@@ -1,4 +1,5 @@
-import { buildPredictionRow, type PredictionRow } from '../predictions/record.ts';
+import type { BuildResult, PredictionRow } from '../predictions/record.ts';
+import { applyPredictionAttribute, featureName, finishPrediction, KEY, PredictionDraft, predictionKeyCode } from './prediction-log.ts';
 import { readResource, type ResourceInfo } from './resource.ts';
 import { anyValueScalar, anyValueString, idToHex, nanosToMillis, nanosToSeconds, nanosToString, NON_SCALAR } from './values.ts';
 
@@ -40,7 +41,6 @@ export interface LogRow {
 
 export const PREDICTION_EVENT = 'ml.prediction';
 export const GROUND_TRUTH_EVENT = 'ml.ground_truth';
-const FEATURE_PREFIX = 'ml.feature.';
 const MAX_ERRORS = 5;
 
 function recordTimeNs(rec: any): string {
@@ -49,48 +49,22 @@ function recordTimeNs(rec: any): string {
   return nanosToString(rec.observedTimeUnixNano);
 }
 
-function predictionFromLog(rec: any, res: ResourceInfo, tsNs: string, now: number) {
-  const features: [string, unknown][] = [];
-  const attributes: Record<string, string> = {};
-  let model: unknown, version: unknown, id: unknown, value: unknown, label: unknown, score: unknown, latency: unknown, errorType: unknown;
+// Scratch draft of the generic reader: one record at a time, synchronously.
+const scratchNames: string[] = [];
+const scratchValues: unknown[] = [];
+
+function predictionFromLog(rec: any, res: ResourceInfo, tsNs: string, now: number): BuildResult {
+  const d = new PredictionDraft(scratchNames, scratchValues, 0);
+  d.tsMs = tsNs === '0' ? null : nanosToMillis(tsNs);
+  d.traceId = idToHex(rec.traceId);
+  d.spanId = idToHex(rec.spanId);
   for (const kv of rec.attributes ?? []) {
     const key: string = kv.key;
-    if (key.startsWith(FEATURE_PREFIX)) {
-      const v = anyValueScalar(kv.value);
-      features.push([key.slice(FEATURE_PREFIX.length), v === NON_SCALAR ? [] : v]);
-      continue;
-    }
-    switch (key) {
-      case 'ml.model.name': model = anyValueScalar(kv.value); break;
-      case 'ml.model.version': version = anyValueScalar(kv.value); break;
-      case 'ml.prediction.id': id = anyValueScalar(kv.value); break;
-      case 'ml.prediction.value': value = anyValueScalar(kv.value); break;
-      case 'ml.prediction.label': label = anyValueScalar(kv.value); break;
-      case 'ml.prediction.score': score = anyValueScalar(kv.value); break;
-      case 'ml.inference.duration_ms': latency = anyValueScalar(kv.value); break;
-      case 'error.type': errorType = anyValueScalar(kv.value); break;
-      case 'event.name': break;
-      default: attributes[key] = anyValueString(kv.value);
-    }
+    const code = predictionKeyCode(key);
+    if (code === KEY.IGNORED) continue;
+    applyPredictionAttribute(d, code, key, code === KEY.FEATURE ? featureName(key) : '', anyValueScalar(kv.value), kv.value);
   }
-  return buildPredictionRow({
-    tsMs: tsNs === '0' ? now : nanosToMillis(tsNs),
-    model,
-    version: version ?? res.serviceVersion,
-    environment: res.environment,
-    service: res.service,
-    host: res.host,
-    id,
-    value,
-    label: typeof label === 'symbol' ? [] : label,
-    score,
-    latencyMs: latency,
-    errorType,
-    features,
-    attributes,
-    traceId: idToHex(rec.traceId),
-    spanId: idToHex(rec.spanId),
-  });
+  return finishPrediction(d, res, now);
 }
 
 function groundTruthFromLog(rec: any, res: ResourceInfo, tsNs: string, now: number): { row: GroundTruthRow } | { error: string } {
@@ -123,14 +97,25 @@ function groundTruthFromLog(rec: any, res: ResourceInfo, tsNs: string, now: numb
 export function transformLogs(req: any, now = Date.now()): LogsBatch {
   const out: LogsBatch = { predictions: [], groundTruth: [], logs: [], rejected: 0, errors: [] };
   const resourceLogs: any[] = req?.resourceLogs ?? [];
-  resourceLogs.forEach((rl, ri) => {
+  let ri = 0, si = 0, li = 0;
+  const reject = (why: string) => {
+    out.rejected++;
+    if (out.errors.length < MAX_ERRORS) out.errors.push(`resource ${ri} scope ${si} record ${li}: ${why}`);
+  };
+  resourceLogs.forEach((rl, rIndex) => {
     const res = readResource(rl?.resource);
-    (rl?.scopeLogs ?? []).forEach((sl: any, si: number) => {
-      (sl?.logRecords ?? []).forEach((rec: any, li: number) => {
-        const reject = (why: string) => {
-          out.rejected++;
-          if (out.errors.length < MAX_ERRORS) out.errors.push(`resource ${ri} scope ${si} record ${li}: ${why}`);
-        };
+    (rl?.scopeLogs ?? []).forEach((sl: any, sIndex: number) => {
+      (sl?.logRecords ?? []).forEach((rec: any, lIndex: number) => {
+        ri = rIndex;
+        si = sIndex;
+        li = lIndex;
+        // Read from protobuf bytes by the lean decoder; built here, as the resource and the time are known now.
+        if (rec instanceof PredictionDraft) {
+          const r = finishPrediction(rec, res, now);
+          if ('row' in r) out.predictions.push(r.row);
+          else reject(r.error);
+          return;
+        }
         if (!rec || typeof rec !== 'object') return reject('not an object');
         const tsNs = recordTimeNs(rec);
         if (tsNs === 'NaN') return reject('timestamp cannot be parsed');

@@ -40,6 +40,19 @@ export function nanosToMillis(ns: string): number {
   return ns.length <= 6 ? 0 : Number(ns.slice(0, -6));
 }
 
+// 2^32 = 4294 * 10^6 + 967296: lets the division by 10^6 run on exact doubles (all below 2^53).
+const Q32 = 4294;
+const R32 = 967296;
+
+/**
+ * Milliseconds from an unsigned 64-bit nanosecond count given as two 32-bit halves, without a
+ * BigInt or a decimal string: the same double as nanosToMillis() of its decimal text.
+ */
+export function fixed64Millis(hi: number, lo: number): number {
+  const low = hi * R32 + lo;
+  return hi * Q32 + (low - (low % 1e6)) / 1e6;
+}
+
 /** Reads a scalar from an AnyValue; NON_SCALAR for arrays, maps and bytes; null when empty. */
 export function anyValueScalar(v: any): Scalar | typeof NON_SCALAR {
   if (v === undefined || v === null) return null;
@@ -53,7 +66,11 @@ export function anyValueScalar(v: any): Scalar | typeof NON_SCALAR {
 
 /** Renders any AnyValue as a string, for string-map columns (arrays and maps as JSON). */
 export function anyValueString(v: any): string {
-  const s = anyValueScalar(v);
+  return scalarString(anyValueScalar(v), v);
+}
+
+/** anyValueString() when the scalar `s` of AnyValue `v` is known already. */
+export function scalarString(s: Scalar | typeof NON_SCALAR, v: unknown): string {
   if (s === null) return '';
   if (s !== NON_SCALAR) return String(s);
   return JSON.stringify(anyValueJson(v));

@@ -1,4 +1,5 @@
 import { buildPredictionRow, type PredictionRow } from './record.ts';
+import { jsonErrorMessage } from '../privacy/messages.ts';
 
 /** The outcome of parsing a body of flat prediction objects. */
 export interface ParsedPredictions {
@@ -8,6 +9,8 @@ export interface ParsedPredictions {
 }
 
 const MAX_ERRORS = 5;
+const names: string[] = [];
+const values: unknown[] = [];
 
 /** Parses a timestamp given as ISO-8601 text or epoch milliseconds (seconds if < 1e11). */
 export function parseTimestamp(v: unknown, now: number): number {
@@ -27,6 +30,14 @@ export function predictionFromObject(o: unknown, now: number): { row: Prediction
   const r = o as Record<string, unknown>;
   const features = r.features ?? {};
   if (typeof features !== 'object' || features === null || Array.isArray(features)) return { error: '"features" must be an object' };
+  // Names and values into reused arrays: no [name, value] pair per feature (buildPredictionRow is synchronous).
+  const f = features as Record<string, unknown>;
+  const keys = Object.keys(f);
+  const n = keys.length;
+  for (let i = 0; i < n; i++) {
+    names[i] = keys[i];
+    values[i] = f[keys[i]];
+  }
   let attributes: Record<string, string> | undefined;
   if (r.attributes !== undefined) {
     if (typeof r.attributes !== 'object' || r.attributes === null || Array.isArray(r.attributes)) return { error: '"attributes" must be an object' };
@@ -46,7 +57,10 @@ export function predictionFromObject(o: unknown, now: number): { row: Prediction
     score: r.score,
     latencyMs: r.latency_ms,
     errorType: r.error,
-    features: Object.entries(features as Record<string, unknown>),
+    featureNames: names,
+    featureValues: values,
+    featureFrom: 0,
+    featureTo: n,
     attributes,
   });
 }
@@ -67,7 +81,8 @@ export function parsePredictionsBody(text: string, now = Date.now()): ParsedPred
     try {
       arr = JSON.parse(trimmed);
     } catch (err) {
-      throw new SyntaxError(`body is not valid JSON: ${(err as Error).message}`, { cause: err });
+      // Never quote the body: it may hold values a privacy rule removes.
+      throw new SyntaxError(`body is not valid JSON (${jsonErrorMessage(err)})`, { cause: err });
     }
     if (!Array.isArray(arr)) throw new SyntaxError('body is not a JSON array');
     arr.forEach((o, i) => {
@@ -85,7 +100,7 @@ export function parsePredictionsBody(text: string, now = Date.now()): ParsedPred
     try {
       o = JSON.parse(line);
     } catch (err) {
-      reject(`line ${i + 1}`, `invalid JSON (${(err as Error).message})`);
+      reject(`line ${i + 1}`, jsonErrorMessage(err));
       continue;
     }
     const r = predictionFromObject(o, now);

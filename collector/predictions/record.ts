@@ -1,3 +1,5 @@
+import { ShapeCache } from './shapes.ts';
+
 /** Feature names: the same rule the SDK applies (letters, digits, `_ . -`, at most 128). */
 export const FEATURE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 
@@ -10,7 +12,11 @@ function validName(name: string): boolean {
   return true;
 }
 
-/** A prediction as the collector understands it, whatever it arrived as (OTLP log, JSON, Kafka). */
+/**
+ * A prediction as the collector understands it, whatever it arrived as (OTLP log, JSON, Kafka).
+ * Features come as parallel name and value arrays, entries `featureFrom` to `featureTo` (exclusive):
+ * callers fill reused or per-record arrays instead of allocating a [name, value] pair per feature.
+ */
 export interface PredictionInput {
   tsMs: number;
   model: unknown;
@@ -24,7 +30,10 @@ export interface PredictionInput {
   score?: unknown;
   latencyMs?: unknown;
   errorType?: unknown;
-  features: Iterable<[string, unknown]>;
+  featureNames: readonly string[];
+  featureValues: readonly unknown[];
+  featureFrom: number;
+  featureTo: number;
   attributes?: Record<string, string>;
   traceId?: string;
   spanId?: string;
@@ -54,6 +63,13 @@ export interface PredictionRow {
 
 /** Either a row or the reason the record was rejected. */
 export type BuildResult = { row: PredictionRow } | { error: string };
+
+const numShapes = new ShapeCache<number>(0.5);
+const catShapes = new ShapeCache<string>('');
+const numNames: string[] = [];
+const numValues: number[] = [];
+const catNames: string[] = [];
+const catValues: string[] = [];
 
 function optNumber(v: unknown, field: string): number | null | string {
   if (v === undefined || v === null || v === '') return null;
@@ -85,20 +101,33 @@ export function buildPredictionRow(p: PredictionInput): BuildResult {
   if (p.label !== undefined && p.label !== null && typeof p.label !== 'string' && typeof p.label !== 'number' && typeof p.label !== 'boolean') {
     return { error: `label must be a string, got ${typeof p.label}` };
   }
-  const features_num: Record<string, number> = {};
-  const features_cat: Record<string, string> = {};
+  // Numeric and categorical features are collected first, then stored into objects of a cached
+  // shape (shapes.ts): the scratch arrays are reused, this function being synchronous.
+  let nNum = 0;
+  let nCat = 0;
   const features_null: string[] = [];
-  for (const [name, v] of p.features) {
+  const names = p.featureNames;
+  const values = p.featureValues;
+  for (let i = p.featureFrom; i < p.featureTo; i++) {
+    const name = names[i];
+    const v = values[i];
     if (!validName(name)) return { error: `feature name ${JSON.stringify(name)} is not allowed (letters, digits, _ . -; at most 128)` };
     if (v === null || v === undefined) features_null.push(name);
     else if (typeof v === 'number') {
       // A non-finite number carries no information a test could use: store it as a null.
-      if (Number.isFinite(v)) features_num[name] = v;
-      else features_null.push(name);
-    } else if (typeof v === 'string') features_cat[name] = v;
-    else if (typeof v === 'boolean') features_cat[name] = v ? 'true' : 'false';
-    else return { error: `feature ${JSON.stringify(name)} has unsupported type ${Array.isArray(v) ? 'array' : typeof v} (number, string, boolean or null)` };
+      if (Number.isFinite(v)) {
+        numNames[nNum] = name;
+        numValues[nNum++] = v;
+      } else features_null.push(name);
+    } else if (typeof v === 'string' || typeof v === 'boolean') {
+      catNames[nCat] = name;
+      catValues[nCat++] = typeof v === 'string' ? v : v ? 'true' : 'false';
+    } else return { error: `feature ${JSON.stringify(name)} has unsupported type ${Array.isArray(v) ? 'array' : typeof v} (number, string, boolean or null)` };
   }
+  const features_num = numShapes.create(numNames, nNum);
+  for (let k = 0; k < nNum; k++) features_num[numNames[k]] = numValues[k];
+  const features_cat = catShapes.create(catNames, nCat);
+  for (let k = 0; k < nCat; k++) features_cat[catNames[k]] = catValues[k];
   return {
     row: {
       ts: Math.trunc(p.tsMs),

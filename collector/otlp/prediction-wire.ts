@@ -1,0 +1,217 @@
+/**
+ * The fused reader of `ml.prediction` log records (see logs-wire.ts): attributes go straight from
+ * the protobuf bytes into a PredictionDraft, through the semantics of prediction-log.ts, with no
+ * KeyValue or AnyValue objects for the common single-scalar values. Every read is the one
+ * logRecord()/keyValue()/anyValue() would make, so malformed input throws exactly where it does
+ * there; values of any other shape are read by anyValue() itself.
+ */
+import { applyPredictionAttribute, featureName, KEY, PredictionDraft, predictionKeyCode } from './prediction-log.ts';
+import { anyValueScalar, fixed64Millis, NON_SCALAR, type Scalar } from './values.ts';
+import { anyValue, expect, FIXED64, LEN, sub, VARINT, type R } from './wire.ts';
+
+const EVENT = Buffer.from('ml.prediction');
+// Tag bytes of single-field AnyValues (field << 3 | wire type).
+const TAG_STRING = 0x0a;
+const TAG_BOOL = 0x10;
+const TAG_INT = 0x18;
+const TAG_DOUBLE = 0x21;
+
+function sameBytes(buf: Uint8Array, at: number, want: Uint8Array): boolean {
+  for (let i = 0; i < want.length; i++) if (buf[at + i] !== want[i]) return false;
+  return true;
+}
+
+/**
+ * Looks ahead for the event name (field 12, the last one wins), which follows the attributes.
+ * A hint only, never an error: prediction() checks the name it actually reads.
+ */
+export function isPrediction(r: R, end: number): boolean {
+  const start = r.pos;
+  let at = -1;
+  let len = 0;
+  try {
+    while (r.pos < end) {
+      const tag = r.uint32();
+      if (tag === (12 << 3 | LEN)) {
+        len = r.uint32();
+        at = r.pos;
+        r.skip(len);
+      } else r.skipType(tag & 7);
+    }
+  } catch {
+    at = -1;
+  }
+  r.pos = start;
+  return at >= 0 && len === EVENT.length && sameBytes(r.buf, at, EVENT);
+}
+
+/**
+ * Reads an ml.prediction record with the reads logRecord() makes, into a draft; null when the
+ * event name read is not ml.prediction after all. Each draft has its own small feature arrays:
+ * young objects stored into one large per-request array would each cost a write barrier.
+ */
+export function prediction(r: R, end: number): PredictionDraft | null {
+  const d = new PredictionDraft([], [], 0);
+  let tHi = 0, tLo = 0, oHi = 0, oLo = 0;
+  let slot = 0;
+  let evAt = -1, evLen = 0;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const wire = tag & 7;
+    // Fields a prediction does not use are still read as logRecord() reads them (same errors).
+    switch (tag >>> 3) {
+      case 1: if (expect(r, wire, FIXED64)) { tLo = r.fixed32(); tHi = r.fixed32(); } break;
+      case 2: if (expect(r, wire, VARINT)) r.int32(); break;
+      case 3: if (expect(r, wire, LEN)) r.skip(r.size()); break;
+      case 5: if (expect(r, wire, LEN)) anyValue(r, sub(r)); break;
+      case 6: if (expect(r, wire, LEN)) attribute(r, sub(r), d, slot++); break;
+      case 9: if (expect(r, wire, LEN)) d.traceId = hexBytes(r); break;
+      case 10: if (expect(r, wire, LEN)) d.spanId = hexBytes(r); break;
+      case 11: if (expect(r, wire, FIXED64)) { oLo = r.fixed32(); oHi = r.fixed32(); } break;
+      case 12:
+        if (expect(r, wire, LEN)) {
+          evLen = r.size();
+          evAt = r.pos;
+          r.skip(evLen);
+        }
+        break;
+      default: r.skipType(wire);
+    }
+  }
+  if (evAt < 0 || evLen !== EVENT.length || !sameBytes(r.buf, evAt, EVENT)) return null;
+  // As recordTimeNs(): the event time, else the observed time, else none (the receive time).
+  d.tsMs = tHi !== 0 || tLo !== 0 ? fixed64Millis(tHi, tLo) : oHi !== 0 || oLo !== 0 ? fixed64Millis(oHi, oLo) : null;
+  return d;
+}
+
+// Bytes as lowercase hex, as idToHex() renders them, without a copy of the bytes.
+function hexBytes(r: R): string {
+  const len = r.size();
+  const start = r.pos;
+  r.skip(len);
+  const buf = r.buf;
+  return (Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)).toString('hex', start, start + len);
+}
+
+interface KeySlot {
+  bytes: Uint8Array;
+  key: string;
+  code: number;
+  name: string;
+}
+// The key last seen at each attribute position of a prediction record: keys repeat from record to
+// record, so matching bytes reuse the decoded, classified key (no string, no classification).
+const keySlots: (KeySlot | undefined)[] = [];
+const MAX_SLOTS = 256;
+const NO_KEY: KeySlot = { bytes: new Uint8Array(0), key: '', code: KEY.ATTRIBUTE, name: '' };
+
+// Mirrors keyValue(): the last key and the last value win; a missing value reads as null.
+function attribute(r: R, end: number, d: PredictionDraft, slot: number): void {
+  let k = NO_KEY;
+  let s: Scalar | typeof NON_SCALAR = null;
+  let av: unknown = undefined;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1: if (expect(r, wire, LEN)) k = key(r, slot); break;
+      case 2:
+        if (expect(r, wire, LEN)) {
+          const vEnd = sub(r);
+          const fast = scalar(r, vEnd);
+          if (fast !== SLOW) {
+            s = fast;
+            av = undefined;
+          } else {
+            av = anyValue(r, vEnd);
+            s = anyValueScalar(av);
+          }
+        }
+        break;
+      default: r.skipType(wire);
+    }
+  }
+  if (k.code !== KEY.IGNORED) applyPredictionAttribute(d, k.code, k.key, k.name, s, av);
+}
+
+function key(r: R, slot: number): KeySlot {
+  const at = r.pos;
+  const len = r.buf[at];
+  // A one-byte length (< 128) inside the body: compare with the key last seen at this position.
+  if (len < 128 && at + 1 + len <= r.len && slot < MAX_SLOTS) {
+    const hit = keySlots[slot];
+    if (hit !== undefined && hit.bytes.length === len && sameBytes(r.buf, at + 1, hit.bytes)) {
+      r.pos = at + 1 + len;
+      return hit;
+    }
+  }
+  const k = r.string();
+  const code = predictionKeyCode(k);
+  const entry: KeySlot = { bytes: NO_KEY.bytes, key: k, code, name: code === KEY.FEATURE ? featureName(k) : '' };
+  if (len < 128 && slot < MAX_SLOTS) {
+    // A copy, so that the cache does not keep the request body alive.
+    entry.bytes = new Uint8Array(r.buf.subarray(at + 1, r.pos));
+    keySlots[slot] = entry;
+  }
+  return entry;
+}
+
+const SLOW = Symbol('slow');
+
+/**
+ * The common AnyValue, one scalar field filling [pos, end), read without building an object;
+ * SLOW (position unchanged) for anything else, which the caller reads with anyValue().
+ */
+function scalar(r: R, end: number): Scalar | typeof SLOW {
+  const start = r.pos;
+  if (end > r.len || start >= end) return SLOW;
+  const buf = r.buf;
+  let v: Scalar | typeof SLOW = SLOW;
+  switch (buf[start]) {
+    case TAG_DOUBLE:
+      if (start + 9 === end) {
+        r.pos = start + 1;
+        v = r.double();
+      }
+      break;
+    case TAG_STRING:
+      r.pos = start + 1;
+      v = r.string();
+      break;
+    case TAG_INT:
+      v = int64At(buf, start + 1, end);
+      if (v !== SLOW) r.pos = end;
+      break;
+    case TAG_BOOL:
+      if (start + 2 === end && buf[start + 1] < 128) {
+        r.pos = end;
+        v = buf[start + 1] !== 0;
+      }
+      break;
+  }
+  if (v === SLOW || r.pos !== end) {
+    r.pos = start;
+    return SLOW;
+  }
+  return v;
+}
+
+/**
+ * A varint int64 filling [at, end) as a number, as int64Number() gives it (the signed value,
+ * rounded once to a double), without a Long; SLOW when it does not fill the range exactly.
+ */
+function int64At(buf: Uint8Array, at: number, end: number): number | typeof SLOW {
+  let lo = 0;
+  let hi = 0;
+  let p = at;
+  for (let i = 0; i < 10 && p < end; i++) {
+    const b = buf[p++];
+    if (i < 4) lo = (lo | (b & 127) << (i * 7)) >>> 0;
+    else if (i === 4) {
+      lo = (lo | (b & 127) << 28) >>> 0;
+      hi = (b & 127) >> 4;
+    } else hi = (hi | (b & 127) << ((i - 5) * 7 + 3)) >>> 0;
+    if (b < 128) return p === end ? (hi | 0) * 4294967296 + lo : SLOW;
+  }
+  return SLOW;
+}

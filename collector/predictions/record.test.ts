@@ -1,0 +1,93 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { buildPredictionRow, FEATURE_NAME } from './record.ts';
+import { parsePredictionsBody } from './json.ts';
+
+// The feature rules written the plain way (one object per map, a store per feature): rows built
+// through the cached shapes must match it, key order included, whatever the sequence of inputs.
+function reference(features: [string, unknown][]): object | string {
+  const num: Record<string, number> = {};
+  const cat: Record<string, string> = {};
+  const nulls: string[] = [];
+  for (const [name, v] of features) {
+    if (!FEATURE_NAME.test(name)) return `feature name ${JSON.stringify(name)} is not allowed (letters, digits, _ . -; at most 128)`;
+    if (v === null || v === undefined) nulls.push(name);
+    else if (typeof v === 'number') {
+      if (Number.isFinite(v)) num[name] = v;
+      else nulls.push(name);
+    } else if (typeof v === 'string') cat[name] = v;
+    else if (typeof v === 'boolean') cat[name] = v ? 'true' : 'false';
+    else return `feature ${JSON.stringify(name)} has unsupported type ${Array.isArray(v) ? 'array' : typeof v} (number, string, boolean or null)`;
+  }
+  return { features_num: num, features_cat: cat, features_null: nulls };
+}
+
+const name = fc.oneof(
+  { weight: 10, arbitrary: fc.constantFrom(...Array.from({ length: 24 }, (_, i) => `f${i}`), 'color', 'tier') },
+  { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', '1x', '', 'a b', '_ok.x-1') },
+);
+const value = fc.oneof(
+  { weight: 6, arbitrary: fc.double() },
+  { weight: 3, arbitrary: fc.constantFrom('red', 'green', '') },
+  { weight: 1, arbitrary: fc.constantFrom(true, false, null, Infinity, NaN, -0) },
+  { weight: 1, arbitrary: fc.constantFrom([], {}) },
+);
+const features = fc.array(fc.tuple(name, value), { maxLength: 30 });
+// Mostly one feature set repeated (the common case, served from the cached shape), sometimes another.
+const batch = fc.tuple(features, fc.array(fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: features }), { minLength: 1, maxLength: 12 }));
+
+function built(fs: [string, unknown][], pad: number): object | string {
+  const names = [...Array.from({ length: pad }, () => 'pad'), ...fs.map(([n]) => n)];
+  const values = [...Array.from({ length: pad }, () => 0), ...fs.map(([, v]) => v)];
+  const r = buildPredictionRow({ tsMs: 1_790_000_000_000, model: 'm', featureNames: names, featureValues: values, featureFrom: pad, featureTo: names.length });
+  if ('error' in r) return r.error;
+  return { features_num: r.row.features_num, features_cat: r.row.features_cat, features_null: r.row.features_null };
+}
+
+describe('buildPredictionRow feature maps', () => {
+  it('match the plain construction (values, key order, rejections) over sequences of records', () => {
+    fc.assert(
+      fc.property(batch, fc.nat(3), ([first, rest], pad) => {
+        for (const fs of [first, ...rest.map((x) => x ?? first)]) {
+          const want = reference(fs);
+          const got = built(fs, pad);
+          expect(JSON.stringify(got)).toBe(JSON.stringify(want));
+          if (typeof want !== 'string') expect(Object.keys((got as any).features_num)).toEqual(Object.keys((want as any).features_num));
+        }
+      }),
+      { numRuns: 1500, seed: 5 },
+    );
+  });
+
+  it('matches it for more features than a cached shape holds', () => {
+    const fs: [string, unknown][] = Array.from({ length: 300 }, (_, i) => [`g${i % 250}`, i % 3 ? i : 'c']);
+    expect(JSON.stringify(built(fs, 1))).toBe(JSON.stringify(reference(fs)));
+  });
+
+  it('gives each row its own maps', () => {
+    const a = built([['x', 1], ['c', 'red']], 0) as any;
+    const b = built([['x', 2], ['c', 'blue']], 0) as any;
+    a.features_num.x = 9;
+    delete a.features_cat.c;
+    expect(b.features_num).toEqual({ x: 2 });
+    expect(b.features_cat).toEqual({ c: 'blue' });
+  });
+
+  it('reads NDJSON features the same way', () => {
+    fc.assert(
+      fc.property(features, (fs) => {
+        // JSON has no NaN, Infinity or undefined: those arrive as null.
+        const obj: Record<string, unknown> = {};
+        for (const [n, v] of fs) if (n !== '__proto__') obj[n] = v;
+        const parsed = parsePredictionsBody(JSON.stringify({ model: 'm', timestamp: 1_790_000_000_000, features: obj }));
+        const want = reference(Object.entries(JSON.parse(JSON.stringify(obj))));
+        if (typeof want === 'string') expect(parsed.errors[0]).toBe(`line 1: ${want}`);
+        else {
+          const r = parsed.rows[0];
+          expect(JSON.stringify({ features_num: r.features_num, features_cat: r.features_cat, features_null: r.features_null })).toBe(JSON.stringify(want));
+        }
+      }),
+      { numRuns: 500, seed: 9 },
+    );
+  });
+});
