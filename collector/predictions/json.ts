@@ -86,7 +86,7 @@ export function parsePredictionsBody(text: string, now = Date.now()): ParsedPred
     }
     if (!Array.isArray(arr)) throw new SyntaxError('body is not a JSON array');
     arr.forEach((o, i) => {
-      const r = predictionFromObject(o, now);
+      const r = safePrediction(o, now);
       if ('row' in r) out.rows.push(r.row);
       else reject(`record ${i}`, r.error);
     });
@@ -103,9 +103,19 @@ export function parsePredictionsBody(text: string, now = Date.now()): ParsedPred
       reject(`line ${i + 1}`, jsonErrorMessage(err));
       continue;
     }
-    const r = predictionFromObject(o, now);
+    const r = safePrediction(o, now);
     if ('row' in r) out.rows.push(r.row);
     else reject(`line ${i + 1}`, r.error);
   }
   return out;
+}
+
+// A record shaped to break conversion (e.g. an object whose toString is not a function where a
+// string is expected) is rejected alone; the rest of the body still lands.
+function safePrediction(o: unknown, now: number): { row: PredictionRow } | { error: string } {
+  try {
+    return predictionFromObject(o, now);
+  } catch (err) {
+    return { error: `record cannot be read (${err instanceof Error ? err.name : 'error'}: a field has an unexpected shape)` };
+  }
 }
