@@ -1,4 +1,5 @@
 /** The status of a model on the models page, decided from its recent traffic, drift and alerts (pure). */
+import type { ActiveAlert } from '../../alerts/engine.ts';
 
 export type ModelStatus = 'alerting' | 'nodata' | 'drifting' | 'healthy';
 
@@ -17,21 +18,8 @@ export interface OverviewModel {
   drift: { version: string; share: number; status: string; window_end: string } | null;
 }
 
-/** An active alert as the alerts API lists it. */
-export interface ActiveAlert {
-  rule: string;
-  fingerprint: string;
-  state: 'pending' | 'firing' | 'nodata' | 'error' | 'inactive' | 'resolved';
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  value: number | null;
-  threshold: number | null;
-  activeAt: string | null;
-  firedAt: string | null;
-  since: string;
-  silenced: boolean;
-  inhibited: boolean;
-}
+/** An active alert as the alerts API lists it (the server's own type: the UI reads its JSON). */
+export type { ActiveAlert };
 
 /** Alert states reported to receivers as firing. */
 export const FIRING_STATES: ReadonlySet<string> = new Set(['firing', 'nodata', 'error']);
