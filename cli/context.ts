@@ -45,7 +45,7 @@ export function fail(err: unknown): never {
 
 /** Creates the logger: JSON lines on stdout (pino). */
 export function createLogger(config: Config): Logger {
-  return pino({ level: config.log.level, redact: ['*.password', '*.secret', '*.webhook_url', 'headers.authorization', 'headers["x-api-key"]'] });
+  return pino({ level: config.log.level, redact: ['*.password', '*.secret', '*.webhook_url', 'headers.authorization', 'headers["x-api-key"]', '*.hmacKey'] });
 }
 
 /** Creates the store the config names: a ClickHouse server when storage.url is set, else embedded. */
@@ -57,7 +57,7 @@ export function storeFromConfig(config: Config): Promise<Store> {
 /** Opens the store the config names and applies pending migrations. */
 export async function openStore(config: Config, log: Logger): Promise<Store> {
   const store = await storeFromConfig(config);
-  const result = await migrate(store, { log: (m) => log.info(m) });
+  const result = await migrate(store, { cluster: config.storage.cluster || undefined, log: (m) => log.info(m) });
   log.info({ mode: store.mode, clickhouse: result.version, applied: result.applied.length }, 'storage ready');
   return store;
 }

@@ -6,9 +6,14 @@ import { MwError } from '../core/errors.ts';
 import type { Store } from '../storage/client.ts';
 import { migrationsApplied } from '../storage/migrate.ts';
 import { BatchWriter } from '../storage/writer.ts';
+import { spoolOptionsFrom } from '../storage/spool.ts';
 import { Ingestor } from './ingest.ts';
 import { ingestRoutes } from './http/otlp-routes.ts';
 import { readRoutes } from './http/read-routes.ts';
+import { installAuth } from './auth/hook.ts';
+import { AuthKeys } from './auth/key-source.ts';
+import { checkExposure, isLoopback, tlsOptions } from './auth/exposure.ts';
+import { compilePrivacy } from './privacy/policy.ts';
 
 /** The running collector: the fastify app and what it writes through. */
 export interface Collector {
@@ -24,11 +29,19 @@ export interface Collector {
  */
 export function buildCollector(opts: { store: Store; config: Config; logger: Logger; registry?: Registry }): Collector {
   const { store, config } = opts;
+  // Start-up checks first: an exposed collector without keys, a bad TLS file, or a hash rule
+  // without its key stop here, before anything listens or writes.
+  checkExposure(config);
+  const https = tlsOptions(config);
+  const privacy = compilePrivacy(config.privacy);
+  const authKeys = new AuthKeys(config.auth, store, opts.logger);
+  if (!https && !isLoopback(config.server.host)) opts.logger.warn({ host: config.server.host }, 'serving plain HTTP on a non-loopback address: API keys and data cross the network in clear; set server.tls or put a TLS proxy in front');
   const registry = opts.registry ?? new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'modelwatch_process_' });
-  const writer = new BatchWriter(store, { ...config.writer, registry, log: opts.logger });
-  const ingestor = new Ingestor(writer, registry, { retentionDays: config.storage.retentionDays });
+  const writer = new BatchWriter(store, { ...config.writer, spool: spoolOptionsFrom(config), registry, log: opts.logger });
+  const ingestor = new Ingestor(writer, registry, { retentionDays: config.storage.retentionDays, privacy });
   const app: FastifyInstance = Fastify({
+    ...(https ? { https } : {}),
     loggerInstance: opts.logger as unknown as FastifyBaseLogger,
     bodyLimit: config.server.bodyLimitBytes,
     // Give in-flight requests time to finish on shutdown, then cut idle keep-alives.
@@ -60,17 +73,19 @@ export function buildCollector(opts: { store: Store; config: Config; logger: Log
     app.server.once('close', () => clearInterval(timer));
   });
 
+  installAuth(app, { keys: authKeys });
+
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const reachable = await store.ping();
     const migrated = reachable && (await migrationsApplied(store));
     const ready = reachable && migrated;
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', clickhouse: reachable, migrations: migrated, queued_rows: writer.queuedRows });
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', clickhouse: reachable, migrations: migrated, queued_rows: writer.queuedRows, spool_bytes: writer.spoolBytes });
   });
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 
   // Per-request logging would cost more than the ingest itself: only warnings and errors.
-  app.register(ingestRoutes, { ingestor, bodyLimitBytes: config.server.bodyLimitBytes, logLevel: 'warn' });
+  app.register(ingestRoutes, { ingestor, bodyLimitBytes: config.server.bodyLimitBytes, maxRssBytes: config.server.maxRssBytes, logLevel: 'warn' });
   app.register(readRoutes, { store, logLevel: 'warn' });
   return { app, writer, ingestor, registry };
 }

@@ -29,6 +29,11 @@ export const ERRORS = {
   MW_ERR_REFERENCE_UNREADABLE: { status: 400, message: 'the drift reference cannot be read' },
   MW_ERR_DRIFT_METHOD: { status: 400, message: 'unknown or inapplicable drift method' },
   MW_ERR_SPOOL_FULL: { status: 503, message: 'ClickHouse is unavailable and the local spool is full; retry later' },
+  MW_ERR_UNAUTHORIZED: { status: 401, message: 'missing or unknown API key' },
+  MW_ERR_FORBIDDEN: { status: 403, message: 'the API key does not allow this' },
+  MW_ERR_SPOOL_LOCKED: { status: 500, message: 'the spool directory is in use by another process' },
+  MW_ERR_MEMORY_LIMIT: { status: 503, message: 'the collector is over its memory limit; retry later' },
+  MW_ERR_KAFKA_UNAVAILABLE: { status: 503, message: 'the Kafka brokers cannot be reached' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -14,6 +14,7 @@ export {
   type MonitorStats,
   type PredictionInput,
 } from './monitor.ts';
+export type { KafkaTransportOptions } from './transport/kafka.ts';
 export { FEATURE_NAME_PATTERN, isValidFeatureName, type FeatureValue, type Features, type InvalidCounts } from './features.ts';
 export * as semconv from './semconv.ts';
 export type { DropReason, InvalidValueReason } from './semconv.ts';

@@ -30,6 +30,7 @@ import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from 
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { TrackingLogExporter } from './export.ts';
+import { KafkaLogExporter, checkKafkaTransportOptions, type KafkaTransportOptions } from './transport/kafka.ts';
 import { FeatureKeyCache, emptyInvalidCounts, normaliseValue, writeFeatureAttributes, type FeatureValue, type Features, type InvalidCounts } from './features.ts';
 import { GpuSampler, type DiagnosticLevel, type GpuSamplerOptions } from './gpu/sampler.ts';
 import { RecordRing } from './queue.ts';
@@ -118,6 +119,14 @@ export interface ModelMonitorOptions {
   captureTraceContext?: boolean;
   /** Where the SDK's own info and warning lines go. Default: `console.info` / `console.warn`, prefixed `[modelwatch]`. */
   onDiagnostic?: (level: DiagnosticLevel, message: string) => void;
+  /**
+   * How predictions and ground truth leave the process: `otlp` (OTLP/HTTP to `endpoint`, the
+   * default) or `kafka` (OTLP protobuf batches produced to `kafka.topic`; see docs/kafka.md).
+   * Metrics and spans go over OTLP/HTTP either way.
+   */
+  transport?: 'otlp' | 'kafka';
+  /** Brokers and topic when `transport` is `kafka`. */
+  kafka?: KafkaTransportOptions;
   /** Replaces the OTLP exporters (tests, custom transports). */
   exporters?: { logs?: LogRecordExporter; metrics?: PushMetricExporter; traces?: SpanExporter };
 }
@@ -292,7 +301,11 @@ class Monitor implements ModelMonitor {
     const resource = resourceFromAttributes(resAttrs);
 
     const common = { headers: opts.headers, timeoutMillis: timeoutMs, compression: opts.compression === 'gzip' ? ('gzip' as never) : ('none' as never) };
-    const logExporter = opts.exporters?.logs ?? new OTLPLogExporter({ ...common, url: `${this.endpoint}/v1/logs` });
+    const logExporter =
+      opts.exporters?.logs ??
+      (opts.transport === 'kafka'
+        ? new KafkaLogExporter(checkKafkaTransportOptions(opts.kafka), this.diagnostic, timeoutMs)
+        : new OTLPLogExporter({ ...common, url: `${this.endpoint}/v1/logs` }));
     const metricExporter = opts.exporters?.metrics ?? new OTLPMetricExporter({ ...common, url: `${this.endpoint}/v1/metrics` });
     const traceExporter = opts.exporters?.traces ?? new OTLPTraceExporter({ ...common, url: `${this.endpoint}/v1/traces` });
 

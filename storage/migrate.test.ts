@@ -28,6 +28,6 @@ describe('migrations', () => {
     expect(a.map((m) => m.version)).toEqual([...a.map((m) => m.version)].sort((x, y) => x - y));
     expect(a.map((m) => m.checksum)).toEqual(b.map((m) => m.checksum));
     for (const m of a) for (const s of m.statements) expect(s).not.toMatch(/\{\{/);
-    for (const m of b) for (const s of m.statements) if (/^CREATE TABLE/.test(s)) expect(s).toMatch(/ON CLUSTER c1[\s\S]*Replicated/);
+    for (const m of b) for (const s of m.statements) if (/^CREATE TABLE/.test(s)) expect(s).toMatch(/ON CLUSTER c1[\s\S]*(Replicated|Distributed)/);
   });
 });

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { MwError } from '../core/errors.ts';
 import { ident } from './identifiers.ts';
 import type { Store } from './client.ts';
+import { clusterStatements } from './cluster.ts';
 
 const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -61,6 +62,16 @@ export function renderSql(sql: string, opts: RenderOptions): string {
 
 }
 
+/**
+ * Renders the statements of a migration text. Single node: placeholders substituted, as
+ * renderSql does. Cluster: each statement is first laid out for the cluster (storage/cluster.ts:
+ * local Replicated tables, Distributed tables over them, views on the local tables).
+ */
+export function renderStatements(text: string, opts: RenderOptions): string[] {
+  if (!opts.cluster) return splitStatements(renderSql(text, opts));
+  return splitStatements(text).flatMap((raw) => clusterStatements(raw, opts.cluster!, opts.database).map((s) => renderSql(s, opts)));
+}
+
 /** Splits a SQL file into statements: `;` at the end of a line ends one; `--` comment lines are dropped. */
 export function splitStatements(sql: string): string[] {
   const lines = sql.split('\n').filter((l) => !l.trim().startsWith('--'));
@@ -92,10 +103,15 @@ export function loadMigrations(opts: RenderOptions, dir = MIGRATIONS_DIR): Migra
         name: file.replace(/\.sql$/, ''),
         // The checksum covers the file as written, not as rendered: the same code has the same sum in every mode.
         checksum: createHash('sha256').update(text).digest('hex').slice(0, 16),
-        statements: splitStatements(renderSql(text, opts)),
+        statements: renderStatements(text, opts),
       };
     });
 }
+
+// On a cluster it is replicated to every node, so each one sees the same migration history.
+const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS {{db}}.schema_migrations {{on_cluster}} (
+        version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
+      ) ENGINE = {{ReplacingMergeTree:schema_migrations}} ORDER BY version`;
 
 /** Outcome of a migration run. */
 export interface MigrateResult {
@@ -115,14 +131,7 @@ export async function migrate(store: Store, opts: { cluster?: string; log?: (msg
   const render: RenderOptions = { database: store.database, cluster: opts.cluster };
   const onCluster = opts.cluster ? ` ON CLUSTER ${ident(opts.cluster)}` : '';
   await store.command(`CREATE DATABASE IF NOT EXISTS ${ident(store.database)}${onCluster}`);
-  await store.command(
-    renderSql(
-      `CREATE TABLE IF NOT EXISTS {{db}}.schema_migrations {{on_cluster}} (
-        version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
-      ) ENGINE = {{ReplacingMergeTree:schema_migrations}} ORDER BY version`,
-      render,
-    ),
-  );
+  for (const stmt of renderStatements(MIGRATIONS_TABLE, render)) await store.command(stmt);
   const done = await store.query<{ version: number; name: string; checksum: string }>(
     `SELECT version, any(name) AS name, any(checksum) AS checksum FROM ${store.t('schema_migrations')} GROUP BY version`,
   );

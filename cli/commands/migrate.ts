@@ -8,7 +8,7 @@ export function registerMigrate(program: Command): void {
     const config = loadCliConfig(opts);
     try {
       const store = await storeFromConfig(config);
-      const r = await migrate(store, { log: (m) => process.stdout.write(m + '\n') });
+      const r = await migrate(store, { cluster: config.storage.cluster || undefined, log: (m) => process.stdout.write(m + '\n') });
       process.stdout.write(`ClickHouse ${r.version} (${store.mode}): ${r.applied.length} migration(s) applied, ${r.alreadyApplied.length} already applied\n`);
       await store.close();
     } catch (err) {

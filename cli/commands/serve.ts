@@ -4,7 +4,14 @@ import { buildCollector } from '../../collector/server.ts';
 import { analyzerRoutes, driftOptionsFrom, startAnalyzer } from '../../analyzer/index.ts';
 import { alertsRoutes } from '../../alerts/api.ts';
 import { startAlerts } from '../../alerts/engine.ts';
+import { watchRules } from '../../alerts/reload.ts';
+import { driftSeriesRoutes } from '../../analyzer/api-series.ts';
+import { seriesRoutes } from '../../collector/http/series-routes.ts';
+import { ensureUi } from '../../ui/build.ts';
+import { uiRoutes } from '../../ui/routes.ts';
 import { createLogger, fail, loadCliConfig, openStore, withStorageOptions, type CommonOptions } from '../context.ts';
+import { withTestFaults } from '../../storage/faults.ts';
+import { kafkaConfigured, kafkaOptionsFromConfig, startKafkaIngest } from '../../collector/kafka/index.ts';
 
 interface ServeOptions extends CommonOptions {
   alerts?: string;
@@ -31,12 +38,20 @@ export function registerServe(program: Command): void {
     const log = createLogger(config);
     let store;
     try {
-      store = await openStore(config, log);
-      await applyRetention(store, config.storage.retentionDays);
+      // Identity unless a test armed the fault switch in this process (docs/durability.md).
+      store = withTestFaults(await openStore(config, log));
+      await applyRetention(store, config.storage.retentionDays, config.storage.cluster);
     } catch (err) {
       fail(err);
     }
-    const collector = buildCollector({ store, config, logger: log });
+    // Start-up checks (exposure without keys, TLS files, privacy key) fail here with a clear message.
+    const collector = (() => {
+      try {
+        return buildCollector({ store, config, logger: log });
+      } catch (err) {
+        return fail(err);
+      }
+    })();
     const parts: Stoppable[] = [];
     try {
       // In embedded mode the engine binds the data directory to this process: every reader lives here.
@@ -49,9 +64,21 @@ export function registerServe(program: Command): void {
         positiveClass: config.analyzer.positiveClass || undefined,
         logLevel: 'warn',
       } as any);
+      collector.app.register(seriesRoutes, { store, windowMinutes: config.analyzer.windowMinutes, logLevel: 'warn' } as any);
+      collector.app.register(driftSeriesRoutes, {
+        store, referenceDir: config.analyzer.referenceDir, windowMinutes: config.analyzer.windowMinutes,
+        driftOptions: driftOptionsFrom(config.analyzer), logLevel: 'warn',
+      } as any);
+      // The web UI at /: built here when the bundle is missing or older than its sources (about 0.2 s).
+      await ensureUi().then(
+        (built) => built && log.info({ ms: built.ms, dir: built.outDir }, 'web UI built'),
+        (err) => log.warn({ err: (err as Error).message }, 'web UI build failed: / answers 503 until `npm run build:ui` succeeds'),
+      );
+      collector.app.register(uiRoutes, { logLevel: 'warn' } as any);
       if (config.alerts.enabled && config.alerts.rulesFile) {
         const alerts = startAlerts({ store, config, log });
-        parts.push(alerts);
+        // Stopped before the engine: no reload lands on a stopped engine.
+        parts.push(watchRules({ engine: alerts, file: config.alerts.rulesFile, log }), alerts);
         collector.app.register(alertsRoutes, { store, engine: alerts, logLevel: 'warn' } as any);
         log.info({ rules: alerts.rules.rules?.length, file: config.alerts.rulesFile }, 'alert rules loaded');
       }
@@ -81,6 +108,10 @@ export function registerServe(program: Command): void {
     try {
       const address = await collector.app.listen({ host: config.server.host, port: config.server.port });
       log.info({ address, mode: store.mode }, 'modelwatch listening');
+      // Kafka after the collector (it writes through the same ingestor); stopped with the other parts, before the writer closes.
+      if (kafkaConfigured(config)) {
+        parts.push(await startKafkaIngest(kafkaOptionsFromConfig(config), { ingestor: collector.ingestor, store, log, registry: collector.registry }));
+      }
       process.stderr.write(`modelwatch ${store.mode === 'embedded' ? `(embedded ClickHouse in ${config.storage.dataDir})` : `(ClickHouse ${config.storage.url})`} listening on ${address}\n`);
     } catch (err) {
       fail(err);

@@ -4,6 +4,7 @@ import { decodeRequest, encodeResponse, encodeStatus, jsonResponse, type Signal 
 import { parsePredictionsBody } from '../predictions/json.ts';
 import { partialMessage, type Ingestor } from '../ingest.ts';
 import { decodeContentEncoding } from './decompress.ts';
+import { jsonErrorMessage } from '../privacy/messages.ts';
 
 const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPES = ['application/json', 'application/x-ndjson', 'application/ndjson', 'text/plain'];
@@ -13,6 +14,8 @@ export interface IngestRouteOptions {
   ingestor: Ingestor;
   bodyLimitBytes: number;
   retryAfterSeconds?: number;
+  /** Refuse ingest (503) while the process RSS is above this; 0 or absent: no limit. */
+  maxRssBytes?: number;
 }
 
 function isProtobuf(req: FastifyRequest): boolean {
@@ -20,7 +23,7 @@ function isProtobuf(req: FastifyRequest): boolean {
 }
 
 // gRPC status codes used in google.rpc.Status bodies.
-const GRPC = { 400: 3, 413: 3, 415: 3, 429: 8, 500: 13, 503: 14 } as Record<number, number>;
+const GRPC = { 400: 3, 401: 16, 403: 7, 413: 3, 415: 3, 429: 8, 500: 13, 503: 14 } as Record<number, number>;
 
 function sendError(req: FastifyRequest, reply: FastifyReply, status: number, message: string, code?: string, retryAfter?: number): FastifyReply {
   if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
@@ -39,13 +42,23 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRouteOption
   app.removeAllContentTypeParsers();
   app.addContentTypeParser([PROTOBUF, ...JSON_TYPES], { parseAs: 'buffer', bodyLimit: opts.bodyLimitBytes }, (_req, body, done) => done(null, body));
 
+  // Memory admission, before the body is read: an overloaded collector sheds load instead of growing.
+  const maxRss = opts.maxRssBytes ?? 0;
+  if (maxRss > 0) {
+    app.addHook('onRequest', async () => {
+      const rss = process.memoryUsage.rss();
+      if (rss > maxRss) throw new MwError('MW_ERR_MEMORY_LIMIT', `resident memory ${rss} bytes, limit ${maxRss}`);
+    });
+  }
+
   app.addHook('preParsing', async (req, _reply, payload) => {
     return decodeContentEncoding(payload, req.headers['content-encoding'] as string | undefined, opts.bodyLimitBytes) as typeof payload;
   });
 
   app.setErrorHandler((err: any, req, reply) => {
     if (err instanceof MwError) {
-      const retry = err.code === 'MW_ERR_QUEUE_FULL' || err.code === 'MW_ERR_WRITE_FAILED' || err.code === 'MW_ERR_CLICKHOUSE_UNAVAILABLE' || err.code === 'MW_ERR_SHUTTING_DOWN';
+      // Every 503-class code (queue or spool full, ClickHouse away, shutting down) is retryable.
+      const retry = err.statusCode === 503 || err.code === 'MW_ERR_WRITE_FAILED';
       // A failed write is the collector's trouble, not the client's: answer 503 so it retries.
       const status = retry ? 503 : err.statusCode;
       return sendError(req, reply, status, err.message, err.code, retry ? retryAfter : undefined);
@@ -69,12 +82,20 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRouteOption
     try {
       decoded = proto ? decodeRequest(signal, body) : body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
     } catch (err) {
-      throw new MwError('MW_ERR_BODY_UNDECODABLE', `${proto ? 'protobuf' : 'JSON'}: ${(err as Error).message}`);
+      throw new MwError('MW_ERR_BODY_UNDECODABLE', proto ? `protobuf: ${(err as Error).message}` : jsonErrorMessage(err));
     }
     if (!proto && (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded))) {
       throw new MwError('MW_ERR_BODY_UNDECODABLE', 'JSON: the body must be an object');
     }
-    const result = await (signal === 'logs' ? opts.ingestor.logs(decoded) : signal === 'metrics' ? opts.ingestor.metrics(decoded) : opts.ingestor.traces(decoded));
+    // With auth on, the key's model scope decides which records may be written.
+    const o = req.principal ? { scope: req.principal } : undefined;
+    const result = await (signal === 'logs' ? opts.ingestor.logs(decoded, o) : signal === 'metrics' ? opts.ingestor.metrics(decoded, o) : opts.ingestor.traces(decoded, o)).catch((err) => {
+      // OTLP/JSON is parsed without a schema: a body of the wrong shape (a number where a list
+      // belongs...) fails in the transform, before anything is written. The sender's error: 400, not
+      // 500 (and the message never quotes the body, which may hold values a privacy rule removes).
+      if (!proto && (err instanceof TypeError || err instanceof RangeError)) throw new MwError('MW_ERR_BODY_UNDECODABLE', 'JSON does not follow the OTLP schema (a field has the wrong type or shape)');
+      throw err;
+    });
     const message = partialMessage(result);
     if (proto) return reply.type(PROTOBUF).send(Buffer.from(encodeResponse(signal, result.rejected, message)));
     return reply.type('application/json').send(jsonResponse(signal, result.rejected, message));
@@ -93,7 +114,7 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRouteOption
     } catch (err) {
       throw new MwError('MW_ERR_BODY_UNDECODABLE', (err as Error).message);
     }
-    const result = await opts.ingestor.predictions(parsed.rows, parsed.rejected, parsed.errors);
+    const result = await opts.ingestor.predictions(parsed.rows, parsed.rejected, parsed.errors, req.principal ? { scope: req.principal } : undefined);
     return reply.type('application/json').send({
       accepted: result.accepted,
       rejected: result.rejected,

@@ -20,13 +20,15 @@ export function chTime(d: Date): string {
 export async function readRoutes(app: FastifyInstance, opts: { store: Store }): Promise<void> {
   const { store } = opts;
 
-  app.get('/api/v1/models', async () => {
+  app.get('/api/v1/models', async (req) => {
     const rows = await store.query<{ model: string; versions: string[]; predictions: string; first_seen: string; last_seen: string }>(
       `SELECT model, arraySort(groupUniqArray(version)) AS versions, sum(predictions) AS predictions,
               min(minute) AS first_seen, max(minute) AS last_seen
        FROM ${store.t('latency_1m')} GROUP BY model ORDER BY model`,
     );
-    return rows.map((r) => ({
+    // A key limited to some models lists only those.
+    const scope = req.modelScope;
+    return rows.filter((r) => !scope || scope.allows(r.model)).map((r) => ({
       model: r.model,
       versions: r.versions,
       predictions: Number(r.predictions),

@@ -92,5 +92,6 @@ function describe(e: { keyword: string; params: any; message?: string }): string
 export function redactConfig(config: Config): Config {
   const copy = structuredClone(config);
   if (copy.storage.password) copy.storage.password = '***';
+  if (copy.privacy?.hmacKey) copy.privacy.hmacKey = '***';
   return copy;
 }

@@ -75,6 +75,46 @@ describe('GpuSampler with a fake nvidia-smi on PATH', () => {
     await provider.shutdown();
   });
 
+  it('reports one H100 with every gauge', async () => {
+    useFake('one-gpu.csv');
+    const reader = new TestReader();
+    const provider = new MeterProvider({ readers: [reader] });
+    const d = collector();
+    const sampler = new GpuSampler({ intervalMs: 3_600_000 }, 'node-a', d.sink);
+    sampler.start(provider.getMeter('t'));
+    expect(await sampler.pollOnce()).toHaveLength(1);
+    const { resourceMetrics } = await reader.collect();
+    const id = { 'hw.id': 'GPU-3f2a9c1e-7b4d-4e8a-9c21-5d6e8f0a1b2c', 'hw.name': 'NVIDIA H100 80GB HBM3', 'hw.vendor': 'nvidia', 'host.name': 'node-a', 'gpu.index': 0 };
+    expect(points(resourceMetrics, 'hw.gpu.utilization')).toEqual([{ value: 0.87, attributes: id }]);
+    expect(points(resourceMetrics, 'hw.gpu.memory.usage')).toEqual([{ value: 61440 * 1024 * 1024, attributes: id }]);
+    expect(points(resourceMetrics, 'hw.gpu.power.draw')).toEqual([{ value: 612.34, attributes: id }]);
+    expect(points(resourceMetrics, 'hw.gpu.throttled')).toEqual([{ value: 0, attributes: id }]);
+    expect(d.lines).toEqual([]);
+    sampler.stop();
+    await provider.shutdown();
+  });
+
+  it('leaves out the points of [N/A] and [Not Supported] fields, keeping the rest', async () => {
+    useFake('na-fields.csv');
+    const reader = new TestReader();
+    const provider = new MeterProvider({ readers: [reader] });
+    const d = collector();
+    const sampler = new GpuSampler({ intervalMs: 3_600_000 }, 'node-a', d.sink);
+    sampler.start(provider.getMeter('t'));
+    expect(await sampler.pollOnce()).toHaveLength(2);
+    const { resourceMetrics } = await reader.collect();
+    const byIndex = (name: string) => points(resourceMetrics, name).map((p) => [p.attributes['gpu.index'], p.value]);
+    // GPU 0 (T4): no power reading; GPU 1 (RTX 4090): no utilization, no clock event reasons.
+    expect(byIndex('hw.gpu.power.draw')).toEqual([[1, 35.2]]);
+    expect(byIndex('hw.gpu.utilization')).toEqual([[0, 0.35]]);
+    expect(byIndex('hw.gpu.clock_event_reasons')).toEqual([[0, 0]]);
+    expect(byIndex('hw.gpu.temperature')).toEqual([[0, 48], [1, 41]]);
+    expect(byIndex('hw.gpu.memory.usage')).toEqual([[0, 2048 * 1024 * 1024], [1, 1024 * 1024 * 1024]]);
+    expect(d.lines).toEqual([]);
+    sampler.stop();
+    await provider.shutdown();
+  });
+
   it('reports no utilization point for MIG-enabled GPUs but keeps their other gauges', async () => {
     useFake('mig.csv');
     const reader = new TestReader();

@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import { buildCollector } from '../../collector/server.ts';
+import { kafkaConfigured, kafkaOptionsFromConfig, parseTopicsSpec, startKafkaIngest, type KafkaIngest } from '../../collector/kafka/index.ts';
+import { applyRetention } from '../../storage/retention.ts';
+import { createLogger, fail, loadCliConfig, openStore, withStorageOptions, type CommonOptions } from '../context.ts';
+
+interface CollectorOptions extends CommonOptions {
+  host?: string;
+  port?: string;
+  kafkaBrokers?: string;
+  topics?: string;
+  groupId?: string;
+  dlqTopic?: string;
+}
+
+/** Config overrides from the Kafka flags (absent flags leave the config file and environment alone). */
+function kafkaOverrides(o: CollectorOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = { 'kafka.brokers': o.kafkaBrokers, 'kafka.groupId': o.groupId, 'kafka.dlqTopic': o.dlqTopic };
+  if (o.topics !== undefined) {
+    const t = parseTopicsSpec(o.topics);
+    out['kafka.topics.predictions'] = t.predictions;
+    out['kafka.topics.otlpLogs'] = t.otlpLogs;
+  }
+  if (o.kafkaBrokers !== undefined || o.topics !== undefined) out['kafka.enabled'] = true;
+  return out;
+}
+
+/** `modelwatch collector`: ingest only (OTLP/HTTP, /v1/predictions, and Kafka when configured); no analyzer, no alerts. */
+export function registerCollector(program: Command): void {
+  withStorageOptions(
+    program
+      .command('collector')
+      .description('run ingest only: OTLP/HTTP + /v1/predictions, and a Kafka consumer group when brokers and topics are given (scaled mode)')
+      .option('--host <host>', 'address to bind (default 127.0.0.1: loopback only)')
+      .option('-p, --port <port>', 'port to listen on (default 4318)')
+      .option('--kafka-brokers <list>', 'Kafka bootstrap brokers, comma-separated (host:port,...)')
+      .option('--topics <list>', 'topics to consume as FORMAT:NAME, comma-separated; FORMAT is predictions (NDJSON) or otlp-logs (OTLP protobuf)')
+      .option('--group-id <id>', 'Kafka consumer group (default modelwatch-collector)')
+      .option('--dlq-topic <topic>', 'also copy poison messages to this topic'),
+  ).action(async (opts: CollectorOptions) => {
+    let overrides: Record<string, unknown>;
+    try {
+      overrides = kafkaOverrides(opts);
+    } catch (err) {
+      fail(err);
+    }
+    const config = loadCliConfig(opts, { 'server.host': opts.host, 'server.port': opts.port, ...overrides });
+    const log = createLogger(config);
+    const kafkaOptions = kafkaConfigured(config) ? (() => {
+      try {
+        return kafkaOptionsFromConfig(config);
+      } catch (err) {
+        return fail(err);
+      }
+    })() : null;
+    let store;
+    try {
+      store = await openStore(config, log);
+      await applyRetention(store, config.storage.retentionDays, config.storage.cluster);
+    } catch (err) {
+      fail(err);
+    }
+    const collector = buildCollector({ store, config, logger: log });
+    let kafka: KafkaIngest | null = null;
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'shutting down: finishing requests and the Kafka chunk in progress, flushing queued rows');
+      try {
+        await collector.app.close();
+        // The chunk being written completes and is committed; uncommitted ones are read again later.
+        if (kafka) await kafka.stop();
+        await collector.writer.close();
+        await store.close();
+        log.info('stopped');
+        process.exit(0);
+      } catch (err) {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      }
+    };
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    try {
+      const address = await collector.app.listen({ host: config.server.host, port: config.server.port });
+      log.info({ address, mode: store.mode }, 'modelwatch collector listening');
+      if (kafkaOptions) {
+        kafka = await startKafkaIngest(kafkaOptions, { ingestor: collector.ingestor, store, log, registry: collector.registry });
+      }
+      const topics = kafkaOptions ? [...kafkaOptions.topics.predictions, ...kafkaOptions.topics.otlpLogs] : [];
+      process.stderr.write(`modelwatch collector listening on ${address}${topics.length ? `, consuming Kafka topics ${topics.join(', ')}` : ''}\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+}

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ingestor } from '../../collector/ingest.ts';
+import type { Store } from '../../storage/client.ts';
+import { BatchWriter } from '../../storage/writer.ts';
+import { createTestStore } from '../helpers/store.ts';
+import { startKafkaMock, type KafkaMock } from '../services/kafka-mock.ts';
+import { connectProducer, expectWholeLog, expected, landed, metricValue, producePredictions, startTestConsumer, testKafkaOptions, waitFor, type TestConsumer } from './helpers.ts';
+
+const TOTAL = 200_000;
+let mock: KafkaMock;
+let store: Store;
+let cleanup: () => Promise<void>;
+
+beforeAll(async () => {
+  mock = await startKafkaMock({ brokers: 3 });
+  ({ store, cleanup } = await createTestStore());
+});
+afterAll(async () => {
+  await cleanup?.();
+  await mock?.stop();
+});
+
+describe('rebalance', () => {
+  it('200,000 messages over 6 partitions land exactly once while a second consumer joins and the first leaves', { timeout: 300_000 }, async () => {
+    const topic = 'rebalance-preds';
+    const model = 'rebalance';
+    await mock.createTopic(topic, 6);
+    const producer = await connectProducer(mock.brokers);
+    // Half before the consumers start, half while they run (and rebalance).
+    await producePredictions(producer, topic, model, 0, TOTAL / 2);
+    const shared = (() => {
+      const writer = new BatchWriter(store, { maxBatchRows: 50_000, flushIntervalMs: 100, maxQueueRows: 1_000_000, maxAttempts: 5, retryBaseMs: 100 });
+      return { writer, ingestor: new Ingestor(writer, undefined, { retentionDays: 30 }) };
+    })();
+    const options = testKafkaOptions(mock.brokers, { groupId: 'rebalance-group', topics: { predictions: [topic], otlpLogs: [] } });
+    const a: TestConsumer = await startTestConsumer(store, options, shared);
+    let b: TestConsumer | null = null;
+    try {
+      const producing = producePredictions(producer, topic, model, TOTAL / 2, TOTAL);
+      await waitFor('consumer A to commit 40,000 messages', async () => (await metricValue(a.registry, 'modelwatch_kafka_messages_committed_total')) >= 40_000);
+      b = await startTestConsumer(store, options, shared);
+      await waitFor('consumer B to commit messages of its own', async () => (await metricValue(b!.registry, 'modelwatch_kafka_messages_committed_total')) >= 10_000);
+      const committedByA = await metricValue(a.registry, 'modelwatch_kafka_messages_committed_total');
+      await a.stop();
+      await producing;
+      await expectWholeLog(mock.brokers, topic);
+      await waitFor('every message committed', async () => (await landed(store, model)).ids === TOTAL && (await metricValue(b!.registry, 'modelwatch_kafka_consumer_lag')) === 0);
+      expect(committedByA).toBeLessThan(TOTAL);
+    } finally {
+      await a.stop();
+      await b?.stop();
+      await shared.writer.close();
+      await producer.disconnect();
+    }
+    expect(await landed(store, model)).toEqual(await expected(store, TOTAL));
+  });
+});
