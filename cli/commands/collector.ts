@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { buildCollector } from '../../collector/server.ts';
-import { kafkaConfigured, kafkaOptionsFromConfig, parseTopicsSpec, startKafkaIngest, type KafkaIngest } from '../../collector/kafka/index.ts';
-import { applyRetention } from '../../storage/retention.ts';
-import { createLogger, fail, loadCliConfig, openStore, withStorageOptions, type CommonOptions } from '../context.ts';
+import { kafkaConfigured, kafkaOptionsFromConfig, parseTopicsSpec, startKafkaIngest } from '../../collector/kafka/index.ts';
+import { createLogger, fail, loadCliConfig, withStorageOptions, type CommonOptions } from '../context.ts';
+import { openCollector, stopOnSignals, type Stoppable } from '../ingest-process.ts';
 
 interface CollectorOptions extends CommonOptions {
   host?: string;
@@ -53,40 +52,15 @@ export function registerCollector(program: Command): void {
         return fail(err);
       }
     })() : null;
-    let store;
-    try {
-      store = await openStore(config, log);
-      await applyRetention(store, config.storage.retentionDays, config.storage.cluster);
-    } catch (err) {
-      fail(err);
-    }
-    const collector = buildCollector({ store, config, logger: log });
-    let kafka: KafkaIngest | null = null;
-    let stopping = false;
-    const shutdown = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info({ signal }, 'shutting down: finishing requests and the Kafka chunk in progress, flushing queued rows');
-      try {
-        await collector.app.close();
-        // The chunk being written completes and is committed; uncommitted ones are read again later.
-        if (kafka) await kafka.stop();
-        await collector.writer.close();
-        await store.close();
-        log.info('stopped');
-        process.exit(0);
-      } catch (err) {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      }
-    };
-    process.on('SIGTERM', () => void shutdown('SIGTERM'));
-    process.on('SIGINT', () => void shutdown('SIGINT'));
+    const { store, collector } = await openCollector(config, log);
+    // The Kafka chunk being written completes and is committed on shutdown; uncommitted ones are read again later.
+    const parts: Stoppable[] = [];
+    stopOnSignals({ log, message: 'shutting down: finishing requests and the Kafka chunk in progress, flushing queued rows', collector, store, parts });
     try {
       const address = await collector.app.listen({ host: config.server.host, port: config.server.port });
       log.info({ address, mode: store.mode }, 'modelwatch collector listening');
       if (kafkaOptions) {
-        kafka = await startKafkaIngest(kafkaOptions, { ingestor: collector.ingestor, store, log, registry: collector.registry });
+        parts.push(await startKafkaIngest(kafkaOptions, { ingestor: collector.ingestor, store, log, registry: collector.registry }));
       }
       const topics = kafkaOptions ? [...kafkaOptions.topics.predictions, ...kafkaOptions.topics.otlpLogs] : [];
       process.stderr.write(`modelwatch collector listening on ${address}${topics.length ? `, consuming Kafka topics ${topics.join(', ')}` : ''}\n`);

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { applyRetention } from '../../storage/retention.ts';
-import { buildCollector } from '../../collector/server.ts';
 import { analyzerRoutes, driftOptionsFrom, startAnalyzer } from '../../analyzer/index.ts';
 import { alertsRoutes } from '../../alerts/api.ts';
 import { startAlerts } from '../../alerts/engine.ts';
@@ -9,19 +7,14 @@ import { driftSeriesRoutes } from '../../analyzer/api-series.ts';
 import { seriesRoutes } from '../../collector/http/series-routes.ts';
 import { ensureUi } from '../../ui/build.ts';
 import { uiRoutes } from '../../ui/routes.ts';
-import { createLogger, fail, loadCliConfig, openStore, withStorageOptions, type CommonOptions } from '../context.ts';
-import { withTestFaults } from '../../storage/faults.ts';
+import { createLogger, fail, loadCliConfig, withStorageOptions, type CommonOptions } from '../context.ts';
+import { openCollector, stopOnSignals, type Stoppable } from '../ingest-process.ts';
 import { kafkaConfigured, kafkaOptionsFromConfig, startKafkaIngest } from '../../collector/kafka/index.ts';
 
 interface ServeOptions extends CommonOptions {
   alerts?: string;
   host?: string;
   port?: string;
-}
-
-/** A part running in the serve process that must be stopped on shutdown. */
-export interface Stoppable {
-  stop(): Promise<void>;
 }
 
 /** `modelwatch serve`: collector, read API, analyzer and alert evaluator in one process. */
@@ -36,22 +29,7 @@ export function registerServe(program: Command): void {
   ).action(async (opts: ServeOptions) => {
     const config = loadCliConfig(opts, { 'server.host': opts.host, 'server.port': opts.port, 'alerts.rulesFile': opts.alerts });
     const log = createLogger(config);
-    let store;
-    try {
-      // Identity unless a test armed the fault switch in this process (docs/durability.md).
-      store = withTestFaults(await openStore(config, log));
-      await applyRetention(store, config.storage.retentionDays, config.storage.cluster);
-    } catch (err) {
-      fail(err);
-    }
-    // Start-up checks (exposure without keys, TLS files, privacy key) fail here with a clear message.
-    const collector = (() => {
-      try {
-        return buildCollector({ store, config, logger: log });
-      } catch (err) {
-        return fail(err);
-      }
-    })();
+    const { store, collector } = await openCollector(config, log);
     const parts: Stoppable[] = [];
     try {
       // In embedded mode the engine binds the data directory to this process: every reader lives here.
@@ -85,26 +63,7 @@ export function registerServe(program: Command): void {
     } catch (err) {
       fail(err);
     }
-    let stopping = false;
-    const shutdown = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info({ signal }, 'shutting down: finishing requests and flushing queued rows');
-      try {
-        // Close the listener first: in-flight requests finish (their rows flush), new ones are refused.
-        await collector.app.close();
-        for (const p of parts) await p.stop();
-        await collector.writer.close();
-        await store.close();
-        log.info('stopped');
-        process.exit(0);
-      } catch (err) {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      }
-    };
-    process.on('SIGTERM', () => void shutdown('SIGTERM'));
-    process.on('SIGINT', () => void shutdown('SIGINT'));
+    stopOnSignals({ log, message: 'shutting down: finishing requests and flushing queued rows', collector, store, parts });
     try {
       const address = await collector.app.listen({ host: config.server.host, port: config.server.port });
       log.info({ address, mode: store.mode }, 'modelwatch listening');
