@@ -1,25 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../storage/client.ts';
-import { createTestStore } from '../helpers/store.ts';
-import { startKafkaMock, type KafkaMock } from '../services/kafka-mock.ts';
-import { connectProducer, expectWholeLog, expected, landed, metricValue, producePredictions, startTestConsumer, testKafkaOptions, waitFor } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { connectProducer, expectWholeLog, expected, landed, metricValue, producePredictions, startTestConsumer, testKafkaOptions, waitFor, useKafkaAndStore } from './helpers.ts';
 
 const TOTAL = 200_000;
-let mock: KafkaMock;
-let store: Store;
-let cleanup: () => Promise<void>;
-
-beforeAll(async () => {
-  mock = await startKafkaMock({ brokers: 3 });
-  ({ store, cleanup } = await createTestStore());
-});
-afterAll(async () => {
-  await cleanup?.();
-  await mock?.stop();
-});
+const env = useKafkaAndStore(3);
 
 describe('a broker down for 10 s', () => {
   it('200,000 messages over 6 partitions land exactly once when the group coordinator (and partition leader) goes away mid-stream', { timeout: 300_000 }, async () => {
+    const { mock, store } = env;
     const topic = 'down-preds';
     const model = 'broker-down';
     const groupId = 'down-group';

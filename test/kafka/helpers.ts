@@ -11,6 +11,9 @@ import { Ingestor } from '../../collector/ingest.ts';
 import { startKafkaIngest, type KafkaIngest, type KafkaIngestOptions } from '../../collector/kafka/index.ts';
 import type { Store } from '../../storage/client.ts';
 import { BatchWriter } from '../../storage/writer.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestStore } from '../helpers/store.ts';
+import { startKafkaMock, type KafkaMock } from '../services/kafka-mock.ts';
 
 /** Prediction ids are `${prefix}${i}`; the checksum sums cityHash64 over them in ClickHouse. */
 export const ID_PREFIX = 'p-';
@@ -182,4 +185,29 @@ export async function expectWholeLog(brokers: string[], topic: string): Promise<
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * A mock Kafka cluster of `brokers` brokers and a test store for one test file: started before its
+ * tests, stopped after them. Read `mock` and `store` inside the tests.
+ */
+export function useKafkaAndStore(brokers: number): { readonly mock: KafkaMock; readonly store: Store } {
+  let mock: KafkaMock | undefined;
+  let test: Awaited<ReturnType<typeof createTestStore>> | undefined;
+  beforeAll(async () => {
+    mock = await startKafkaMock({ brokers });
+    test = await createTestStore();
+  });
+  afterAll(async () => {
+    await test?.cleanup();
+    await mock?.stop();
+  });
+  return {
+    get mock() {
+      return mock!;
+    },
+    get store() {
+      return test!.store;
+    },
+  };
 }

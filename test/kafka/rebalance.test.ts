@@ -1,27 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Ingestor } from '../../collector/ingest.ts';
-import type { Store } from '../../storage/client.ts';
 import { BatchWriter } from '../../storage/writer.ts';
-import { createTestStore } from '../helpers/store.ts';
-import { startKafkaMock, type KafkaMock } from '../services/kafka-mock.ts';
-import { connectProducer, expectWholeLog, expected, landed, metricValue, producePredictions, startTestConsumer, testKafkaOptions, waitFor, type TestConsumer } from './helpers.ts';
+import { connectProducer, expectWholeLog, expected, landed, metricValue, producePredictions, startTestConsumer, testKafkaOptions, waitFor, type TestConsumer, useKafkaAndStore } from './helpers.ts';
 
 const TOTAL = 200_000;
-let mock: KafkaMock;
-let store: Store;
-let cleanup: () => Promise<void>;
-
-beforeAll(async () => {
-  mock = await startKafkaMock({ brokers: 3 });
-  ({ store, cleanup } = await createTestStore());
-});
-afterAll(async () => {
-  await cleanup?.();
-  await mock?.stop();
-});
+const env = useKafkaAndStore(3);
 
 describe('rebalance', () => {
   it('200,000 messages over 6 partitions land exactly once while a second consumer joins and the first leaves', { timeout: 300_000 }, async () => {
+    const { mock, store } = env;
     const topic = 'rebalance-preds';
     const model = 'rebalance';
     await mock.createTopic(topic, 6);
