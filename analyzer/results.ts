@@ -64,23 +64,8 @@ export interface ResultQuery {
   reference?: string;
 }
 
-interface StoredRow {
-  window_start: string;
-  window_end: string;
-  analyzer: string;
-  model: string;
-  version: string;
-  segment: string;
-  subject: string;
-  metric: string;
-  value: number;
-  threshold: number | null;
-  p_value: number | null;
-  method: string;
-  status: ResultStatus;
-  ref_text: string;
-  details: string;
-}
+// A row as read back: the window as two columns, the reference and details as stored text.
+type StoredRow = Omit<ResultRow, 'window' | 'reference' | 'details'> & { window_start: string; window_end: string; ref_text: string; details: string };
 
 /**
  * Reads the latest result rows computed for exactly this window (the newest computation wins,
