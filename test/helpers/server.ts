@@ -20,13 +20,16 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** Starts `serve`'s collector in-process on 127.0.0.1 with an ephemeral port. */
-export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
+/**
+ * Starts `serve`'s collector in-process on 127.0.0.1 with an ephemeral port. `wrapStore` wraps the
+ * store the collector writes through (e.g. withTestFaults); `store` stays the plain one.
+ */
+export async function startTestServer(overrides: Record<string, unknown> = {}, opts: { wrapStore?: (s: Store) => Store } = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-srv-'));
   const config = loadConfig({ overrides: { 'storage.dataDir': dataDir, 'server.port': 0, 'writer.flushIntervalMs': 50, ...overrides } });
   const store = await createStore({ dataDir });
   await migrate(store);
-  const collector = buildCollector({ store, config, logger: pino({ level: 'silent' }) });
+  const collector = buildCollector({ store: opts.wrapStore ? opts.wrapStore(store) : store, config, logger: pino({ level: 'silent' }) });
   await collector.app.listen({ host: '127.0.0.1', port: 0 });
   const port = (collector.app.server.address() as { port: number }).port;
   return {

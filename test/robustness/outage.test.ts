@@ -1,39 +1,27 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../core/config/load.ts';
-import { buildCollector, type Collector } from '../../collector/server.ts';
-import { createStore, type Store } from '../../storage/client.ts';
+import type { Collector } from '../../collector/server.ts';
+import type { Store } from '../../storage/client.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { armTestFaults, setStorageFault, withTestFaults } from '../../storage/faults.ts';
-import { migrate } from '../../storage/migrate.ts';
 import { metric, postPredictions, waitFor } from './helpers.ts';
 
 // Embedded mode, in process: the fault switch makes every insert fail as if ClickHouse were
 // unreachable for 30 seconds while senders keep posting predictions over HTTP.
 const OUTAGE_MS = 30_000;
-let dataDir: string;
+let srv: TestServer;
 let store: Store;
 let collector: Collector;
 let url: string;
+
 beforeAll(async () => {
   process.env.MODELWATCH_TEST_FAULTS = '1';
   armTestFaults(process.env);
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-outage-'));
-  const config = loadConfig({ overrides: { 'storage.dataDir': dataDir, 'server.port': 0, 'writer.flushIntervalMs': 200 } });
-  store = await createStore({ dataDir });
-  await migrate(store);
-  collector = buildCollector({ store: withTestFaults(store), config, logger: pino({ level: 'silent' }) });
-  await collector.app.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(collector.app.server.address() as { port: number }).port}`;
+  srv = await startTestServer({ 'writer.flushIntervalMs': 200 }, { wrapStore: withTestFaults });
+  ({ store, collector, url } = srv);
 });
 afterAll(async () => {
   setStorageFault(null);
-  await collector?.app.close();
-  await collector?.writer.close();
-  await store?.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await srv?.stop();
 });
 
 describe('ClickHouse unavailable for 30 s', () => {
