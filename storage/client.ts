@@ -26,6 +26,8 @@ export interface Store {
   t(table: string): string;
   query<T = Record<string, unknown>>(sql: string, params?: Params, settings?: ClickHouseSettings): Promise<T[]>;
   command(sql: string, params?: Params, settings?: ClickHouseSettings): Promise<void>;
+  /** Runs a query whose SQL ends in its own FORMAT clause (RowBinary, say) and returns the raw bytes. */
+  queryBinary(sql: string, params?: Params, settings?: ClickHouseSettings): Promise<Buffer>;
   /** Inserts rows given as objects (JSONEachRow). */
   insert(table: string, rows: readonly object[], opts?: InsertOptions): Promise<void>;
   /** Inserts an already-encoded JSONEachRow payload (one JSON object per line). */
@@ -117,6 +119,16 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
         await client.command({ query: sql, query_params: params, clickhouse_settings: settings });
       } catch (err) {
         wrap(err);
+      }
+    },
+    async queryBinary(sql, params, settings) {
+      try {
+        const r = await client.exec({ query: sql, query_params: params, clickhouse_settings: settings });
+        const parts: Buffer[] = [];
+        for await (const chunk of r.stream) parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+        return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+      } catch (err) {
+        return wrap(err);
       }
     },
     async insert(table, rows, o) {

@@ -4,6 +4,7 @@
  */
 import type { Store } from '../../storage/client.ts';
 import { datasetDrift, type ColumnResult } from '../stats/index.ts';
+import { prepareFiles } from './file-profile.ts';
 import { columnRequest } from './methods.ts';
 import { compareNumeric } from './numeric.ts';
 import { PREDICTION_SUBJECT, readProfile, type CategoricalColumn, type NumericColumn, type Profile, type ProfileOptions, type Source } from './profile.ts';
@@ -25,10 +26,24 @@ function compareCategorical(column: string, r: CategoricalColumn, c: Categorical
   return { ...base, ...v };
 }
 
-/** Reads both sides (aggregated inside ClickHouse) and compares every column they share. */
+/**
+ * Reads both sides (aggregated inside ClickHouse) and compares every column they share. File sides
+ * are scanned and typed together and loaded once; their other columns are listed as skipped.
+ */
 export async function compareSources(store: Store, refSrc: Source, curSrc: Source, opts: DriftOptions = {}, profileOpts: ProfileOptions = {}): Promise<DriftReport> {
-  const [rp, cp] = await Promise.all([readProfile(store, refSrc, profileOpts), readProfile(store, curSrc, profileOpts)]);
-  return compareProfiles(store, { src: refSrc, profile: rp }, { src: curSrc, profile: cp }, opts);
+  const sides = await prepareFiles(store, refSrc, curSrc, profileOpts);
+  try {
+    const [rp, cp] = await Promise.all([readProfile(store, sides.ref, profileOpts), readProfile(store, sides.cur, profileOpts)]);
+    const report = await compareProfiles(store, { src: sides.ref, profile: rp }, { src: sides.cur, profile: cp }, opts);
+    for (const col of report.columns) {
+      const note = sides.notes.get(col.column);
+      if (note) col.note = note;
+    }
+    report.skipped.unshift(...sides.skipped);
+    return report;
+  } finally {
+    await sides.release();
+  }
 }
 
 const EMPTY_NUMERIC: NumericColumn = { summary: { n: 0, min: NaN, max: NaN, q: [] }, mean: NaN, std: NaN, nulls: 0 };
@@ -40,7 +55,7 @@ async function compareProfiles(store: Store, ref: Side, cur: Side, opts: DriftOp
   const typeOf = (p: Profile, k: string) => (p.numeric.has(k) ? 'numeric' : p.categorical.has(k) ? 'categorical' : undefined);
   const names = [...new Set([...rp.numeric.keys(), ...rp.categorical.keys(), ...cp.numeric.keys(), ...cp.categorical.keys()])].sort();
   const report: DriftReport = {
-    columns: [], nullRates: [], schema: { added: [], removed: [], typeChanged: [] },
+    columns: [], nullRates: [], schema: { added: [], removed: [], typeChanged: [] }, skipped: [...rp.skipped, ...cp.skipped],
     dataset: { columns: 0, drifted: 0, share: 0, drift: false, threshold: opts.driftShare ?? 0.5 },
     referenceRows: rp.rows, currentRows: cp.rows,
   };
@@ -48,8 +63,8 @@ async function compareProfiles(store: Store, ref: Side, cur: Side, opts: DriftOp
   for (const [i, name] of names.entries()) {
     const tr = typeOf(rp, name);
     const tc = typeOf(cp, name);
-    if (!tr) { report.schema.added.push(name); continue; }
-    if (!tc) { report.schema.removed.push(name); continue; }
+    if (!tr) { report.schema.added.push(name); report.skipped.push({ column: name, reason: 'only in current' }); continue; }
+    if (!tc) { report.schema.removed.push(name); report.skipped.push({ column: name, reason: 'only in reference' }); continue; }
     const rNulls = (rp.numeric.get(name) ?? rp.categorical.get(name))!.nulls;
     const cNulls = (cp.numeric.get(name) ?? cp.categorical.get(name))!.nulls;
     const rRate = rp.rows > 0 ? rNulls / rp.rows : 0;
@@ -59,7 +74,11 @@ async function compareProfiles(store: Store, ref: Side, cur: Side, opts: DriftOp
     const rEmpty = tr === 'categorical' && rp.categorical.get(name)!.n === 0;
     const cEmpty = tc === 'categorical' && cp.categorical.get(name)!.n === 0;
     const type = rEmpty ? tc : cEmpty ? tr : tr === tc ? tr : undefined;
-    if (!type) { report.schema.typeChanged.push(name); continue; }
+    if (!type) {
+      report.schema.typeChanged.push(name);
+      report.skipped.push({ column: name, reason: `types differ: ${tr} vs ${tc}` });
+      continue;
+    }
     const col = type === 'numeric'
       ? await compareNumeric(store, name, { src: ref.src, col: rp.numeric.get(name) ?? EMPTY_NUMERIC }, { src: cur.src, col: cp.numeric.get(name) ?? EMPTY_NUMERIC }, opts)
       : compareCategorical(name, rp.categorical.get(name) ?? EMPTY_CATEGORICAL, cp.categorical.get(name) ?? EMPTY_CATEGORICAL, opts);
@@ -67,6 +86,10 @@ async function compareProfiles(store: Store, ref: Side, cur: Side, opts: DriftOp
     const rs = rp.rowSample?.estimated.includes(name) ? rp.rowSample.stride : 1;
     const cs = cp.rowSample?.estimated.includes(name) ? cp.rowSample.stride : 1;
     if (rs > 1 || cs > 1) col.details = { ...col.details, row_sample_stride: { reference: rs, current: cs } };
+    col.null_rate = { reference: rRate, current: cRate };
+    const rInf = rp.numeric.get(name)?.nonFinite ?? 0;
+    const cInf = cp.numeric.get(name)?.nonFinite ?? 0;
+    if (rInf > 0 || cInf > 0) col.non_finite = { reference: rInf, current: cInf };
     report.columns.push(col);
     opts.onProgress?.(i + 1, names.length);
   }

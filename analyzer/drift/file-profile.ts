@@ -1,72 +1,110 @@
-/** Profiles of reference files (CSV, Parquet, NDJSON), aggregated by ClickHouse itself. */
-import { MwError } from '../../core/errors.ts';
+/**
+ * Files as drift sides: both files scanned and typed together, loaded once into typed tables, and
+ * profiled from those tables by ClickHouse itself.
+ */
 import type { Store } from '../../storage/client.ts';
-import { ident } from '../../storage/identifiers.ts';
+import { dropLoaded, loadFile, type LoadedColumn, type LoadedFile } from './file-load.ts';
+import { planColumns, type SkippedColumn } from './file-plan.ts';
+import { scanFile } from './file-scan.ts';
 import { LEVELS_SQL } from './sketch.ts';
-import type { FileSource } from './reference.ts';
 import {
-  describeFile, fileParams, fileTable, MAX_CATEGORIES, NUMERIC_TYPE, numericColumn, PREDICTION_COLUMNS, PREDICTION_SUBJECT, TEXT_TYPE,
-  type CategoricalColumn, type Profile, type ProfileOptions,
+  MAX_CATEGORIES, numericColumn, PREDICTION_COLUMNS, PREDICTION_SUBJECT,
+  type CategoricalColumn, type Profile, type ProfileOptions, type Source,
 } from './source.ts';
 
-/** Reads a profile from a CSV, Parquet or NDJSON file, aggregated by ClickHouse itself. */
-export async function fileProfile(store: Store, f: FileSource, opts: ProfileOptions): Promise<Profile> {
-  const cols = await describeFile(store, f);
-  const p: Profile = { rows: 0, numeric: new Map(), categorical: new Map(), skipped: [] };
-  const numeric: { name: string; subject: string }[] = [];
-  const text: { name: string; subject: string }[] = [];
-  for (const c of cols) {
-    const subject = !opts.literal && PREDICTION_COLUMNS.has(c.name) ? PREDICTION_SUBJECT : c.name;
-    if (opts.columns && !opts.columns.has(c.name) && subject !== PREDICTION_SUBJECT) continue;
-    if (opts.prediction === false && subject === PREDICTION_SUBJECT) continue;
-    try {
-      ident(c.name);
-    } catch {
-      p.skipped.push({ column: c.name, reason: 'column name is not a plain identifier' });
-      continue;
-    }
-    if (NUMERIC_TYPE.test(c.type) && !opts.categorical?.has(c.name)) numeric.push({ name: c.name, subject });
-    else if (TEXT_TYPE.test(c.type) || NUMERIC_TYPE.test(c.type)) text.push({ name: c.name, subject });
-    else p.skipped.push({ column: c.name, reason: `unsupported type ${c.type}` });
+/** The subject a file column is compared under: its own name, or the prediction subject in jobs. */
+function subjectOf(name: string, opts: ProfileOptions): string {
+  return !opts.literal && PREDICTION_COLUMNS.has(name) ? PREDICTION_SUBJECT : name;
+}
+
+/** Both sides ready to profile: file sources replaced by loaded tables, plus what was skipped. */
+export interface PreparedSides {
+  ref: Source;
+  cur: Source;
+  skipped: SkippedColumn[];
+  /** Resolved type conflicts per column, said in the report. */
+  notes: Map<string, string>;
+  /** Drops the tables the files were loaded into. */
+  release(): Promise<void>;
+}
+
+/**
+ * Scans the file sides (both together when both are files, so that a column's type is decided from
+ * both), loads the compared columns into tables, and lists every other column with its reason.
+ */
+export async function prepareFiles(store: Store, ref: Source, cur: Source, opts: ProfileOptions): Promise<PreparedSides> {
+  const none: PreparedSides = { ref, cur, skipped: [], notes: new Map(), release: async () => {} };
+  if (ref.kind !== 'file' && cur.kind !== 'file') return none;
+  const [rs, cs] = await Promise.all([
+    ref.kind === 'file' ? scanFile(store, ref.file) : undefined,
+    cur.kind === 'file' ? scanFile(store, cur.file) : undefined,
+  ]);
+  // One file against a time window: the file's columns are planned alone (the window's are typed already).
+  const only = rs ?? cs!;
+  const plan = planColumns(rs ? rs.columns : only.columns, rs && cs ? cs.columns : undefined, { categorical: opts.categorical, columns: opts.columns });
+  const loaded: LoadedFile[] = [];
+  try {
+    const sideOf = async (src: Source, scan: typeof rs, which: 'ref' | 'cur'): Promise<Source> => {
+      if (src.kind !== 'file' || !scan) return src;
+      // With a single file, its scanned columns sit in the plan's reference slot.
+      const f = await loadFile(store, scan, plan.columns, rs && cs ? which : 'ref');
+      loaded.push(f);
+      return { kind: 'loaded', file: f, subjects: new Map(f.columns.map((c) => [subjectOf(c.name, opts), c])) };
+    };
+    const [r, c] = await Promise.all([sideOf(ref, rs, 'ref'), sideOf(cur, cs, 'cur')]);
+    return {
+      ref: r, cur: c, skipped: plan.skipped,
+      notes: new Map(plan.columns.filter((p) => p.note).map((p) => [subjectOf(p.name, opts), p.note!])),
+      release: async () => { for (const f of loaded) await dropLoaded(store, f); },
+    };
+  } catch (err) {
+    for (const f of loaded) await dropLoaded(store, f).catch(() => {});
+    throw err;
   }
-  const params = fileParams(f);
+}
+
+/** The column of a loaded side that holds a subject. */
+export function loadedColumn(src: Extract<Source, { kind: 'loaded' }>, subject: string): LoadedColumn | undefined {
+  return src.subjects.get(subject);
+}
+
+/** Reads a profile from a loaded file: one aggregate pass for the numeric columns, one GROUP BY per categorical one. */
+export async function loadedProfile(store: Store, src: Extract<Source, { kind: 'loaded' }>, opts: ProfileOptions): Promise<Profile> {
+  const p: Profile = { rows: src.file.rows, numeric: new Map(), categorical: new Map(), skipped: [] };
+  const entries = [...src.subjects].filter(([subject]) => opts.prediction !== false || subject !== PREDICTION_SUBJECT);
+  const numeric = entries.filter(([, c]) => c.kind === 'numeric');
+  const text = entries.filter(([, c]) => c.kind === 'categorical');
   const exprs = ['count() AS __rows'];
-  numeric.forEach((c, i) => {
-    const v = `toFloat64(\`${c.name}\`)`;
+  numeric.forEach(([, c], i) => {
+    const ok = `isFinite(assumeNotNull(${c.col}))`;
+    const v = `assumeNotNull(${c.col})`;
     exprs.push(
-      `count(\`${c.name}\`) AS __n${i}`, `avg(${v}) AS __mean${i}`, `stddevPop(${v}) AS __sd${i}`, `min(${v}) AS __mn${i}`, `max(${v}) AS __mx${i}`,
-      `quantilesTDigest(${LEVELS_SQL})(${v}) AS __q${i}`,
+      `countIf(${c.col} IS NOT NULL AND ${ok}) AS __n${i}`, `countIf(${c.col} IS NULL) AS __z${i}`,
+      `avgIf(${v}, ${ok}) AS __mean${i}`, `stddevPopIf(${v}, ${ok}) AS __sd${i}`, `minIf(${v}, ${ok}) AS __mn${i}`, `maxIf(${v}, ${ok}) AS __mx${i}`,
+      `quantilesTDigestIf(${LEVELS_SQL})(${v}, ${c.col} IS NOT NULL AND ${ok}) AS __q${i}`,
     );
   });
-  text.forEach((c, i) => exprs.push(`count(\`${c.name}\`) AS __tn${i}`));
-  let row: Record<string, any>;
-  try {
-    [row] = await store.query<Record<string, any>>(`SELECT ${exprs.join(', ')} FROM ${fileTable(f)}`, params);
-  } catch (err) {
-    throw new MwError('MW_ERR_REFERENCE_UNREADABLE', `${f.path}: ${(err as Error).message.split('\n')[0]}`, { path: f.path }, { cause: err });
-  }
+  text.forEach(([, c], i) => exprs.push(`count(${c.col}) AS __tn${i}`));
+  const [row] = await store.query<Record<string, any>>(`SELECT ${exprs.join(', ')} FROM ${src.file.table}`);
   p.rows = Number(row.__rows);
-  numeric.forEach((c, i) => {
+  numeric.forEach(([subject, c], i) => {
     const n = Number(row[`__n${i}`]);
-    if (n === 0) {
-      p.categorical.set(c.subject, { counts: new Map(), n: 0, nulls: p.rows });
-      return;
-    }
-    p.numeric.set(c.subject, numericColumn({ feature: c.subject, n, mean: row[`__mean${i}`], sd: row[`__sd${i}`], mn: row[`__mn${i}`], mx: row[`__mx${i}`], q: row[`__q${i}`] }, p.rows - n));
+    const nulls = Number(row[`__z${i}`]);
+    const col = numericColumn({ feature: subject, n, mean: row[`__mean${i}`], sd: row[`__sd${i}`], mn: row[`__mn${i}`], mx: row[`__mx${i}`], q: row[`__q${i}`] }, nulls);
+    col.nonFinite = p.rows - n - nulls;
+    p.numeric.set(subject, col);
   });
-  for (const [i, c] of text.entries()) {
+  for (const [i, [subject, c]] of text.entries()) {
     const rows = await store.query<{ cat: string; cnt: string }>(
-      `SELECT toString(\`${c.name}\`) AS __cat, count() AS __cnt
-       FROM ${fileTable(f)} WHERE \`${c.name}\` IS NOT NULL GROUP BY __cat ORDER BY __cnt DESC, __cat LIMIT ${MAX_CATEGORIES}`,
-      params,
-    ).then((rs) => rs.map((r: any) => ({ cat: r.__cat, cnt: r.__cnt })));
+      `SELECT assumeNotNull(${c.col}) AS cat, count() AS cnt FROM ${src.file.table} WHERE ${c.col} IS NOT NULL
+       GROUP BY cat ORDER BY cnt DESC, cat LIMIT ${MAX_CATEGORIES}`,
+    );
     const col: CategoricalColumn = { counts: new Map(), n: 0, nulls: p.rows - Number(row[`__tn${i}`]) };
     for (const r of rows) {
       col.counts.set(r.cat, Number(r.cnt));
       col.n += Number(r.cnt);
     }
-    p.categorical.set(c.subject, col);
+    p.categorical.set(subject, col);
   }
   return p;
 }
-

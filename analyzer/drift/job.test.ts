@@ -25,7 +25,7 @@ describe('driftRows', () => {
     ],
     dataset: { columns: 2, drifted: 1, share: 0.5, drift: true, threshold: 0.5 },
     nullRates: [{ column: 'a', reference: 0, current: 0.2, drift: true, threshold: 0.05 }],
-    schema: { added: ['new'], removed: [], typeChanged: [] },
+    schema: { added: ['new'], removed: [], typeChanged: [] }, skipped: [{ column: 'new', reason: 'only in current' }],
     referenceRows: 10, currentRows: 10,
   };
 
@@ -36,7 +36,7 @@ describe('driftRows', () => {
     ]);
     expect(rows.every((r) => r.segment === 'region=eu' && r.reference.startsWith('previous:'))).toBe(true);
     expect(rows[0].details).toMatchObject({ type: 'numeric', path: 'sketch' });
-    expect(rows.at(-1)!.details).toMatchObject({ drifted_columns: ['a'], schema: { added: ['new'] } });
+    expect(rows.at(-1)!.details).toMatchObject({ drifted_columns: ['a'], schema: { added: ['new'] }, skipped: [{ column: 'new', reason: 'only in current' }] });
   });
 
   it('an empty window gives a single nodata row', () => {

@@ -52,7 +52,7 @@ export function driftRows(job: DriftJob, report: DriftReport): ResultRow[] {
   for (const c of report.columns) {
     rows.push({
       ...common, subject: c.column, metric: 'drift', value: c.statistic, threshold: c.threshold, p_value: c.p_value, method: c.method, status: c.status,
-      details: { type: c.type, path: c.path, reference_n: c.reference_n, current_n: c.current_n, ...c.details },
+      details: { type: c.type, path: c.path, reference_n: c.reference_n, current_n: c.current_n, ...(c.note ? { note: c.note } : {}), ...(c.non_finite ? { non_finite: c.non_finite } : {}), ...c.details },
     });
     if (c.type === 'categorical' && c.unseen) {
       rows.push({
@@ -71,7 +71,7 @@ export function driftRows(job: DriftJob, report: DriftReport): ResultRow[] {
   rows.push({
     ...common, subject: DATASET_SUBJECT, metric: 'drift_share', value: d.share, threshold: d.threshold, p_value: null, method: 'share',
     status: d.columns === 0 ? 'nodata' : d.drift ? 'drift' : 'ok',
-    details: { columns: d.columns, drifted: d.drifted, drifted_columns: report.columns.filter((c) => c.drift).map((c) => c.column), schema: report.schema },
+    details: { columns: d.columns, drifted: d.drifted, drifted_columns: report.columns.filter((c) => c.drift).map((c) => c.column), schema: report.schema, skipped: report.skipped },
   });
   return rows;
 }

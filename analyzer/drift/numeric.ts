@@ -12,12 +12,23 @@ import {
 } from '../stats/index.ts';
 import { columnRequest, isDrift, NUMERIC_FEED, thresholdFor } from './methods.ts';
 import { MAX_CATEGORIES, type NumericColumn, type Source } from './source.ts';
-import { fetchNumericSample, fetchValueCounts, type ValueCounts, type ValueSample } from './values.ts';
+import { fetchNumericSample, fetchSortedValues, fetchValueCounts, type ValueCounts, type ValueSample } from './values.ts';
 import { binCounts, distinctKnots, referenceCuts, sketchSample, sketchValueCounts, type QuantileSummary } from './sketch.ts';
 import { categoricalVerdict, shares, type ColumnDrift, type DriftOptions } from './types.ts';
 
-/** Raw values of a side are fetched up to this many; beyond, raw-only methods get a uniform sample of this size. */
+/** Rollup windows: raw values of a side are fetched up to this many; beyond, raw-only methods get a uniform sample of this size. */
 export const EXACT_FETCH_LIMIT = 100_000;
+
+/**
+ * Files and raw-row windows: when both sides have at most this many values, every method is computed
+ * exactly on all of them (sorted by ClickHouse, sent as RowBinary); above it the sketch path is used.
+ */
+export const EXACT_LIMIT = 1_000_000;
+
+/** Sides whose raw values are cheap to read in full (not a rollup window, which is read for its cost bound). */
+function exactable(src: Source): boolean {
+  return src.kind === 'loaded' || src.kind === 'raw';
+}
 
 /** One side of a comparison: where to read raw values, and its profile entry. */
 export interface NumericSide {
@@ -106,9 +117,15 @@ export async function compareNumeric(store: Store, column: string, ref: NumericS
     const method = req.method ?? chooseMethod({ type: 'numeric', referenceSize: nR, uniqueValues: MAX_DISCRETE_UNIQUE + 1 }).method;
     return { ...base, method, threshold: thresholdFor(req, method), statistic: 0, p_value: null, drift: false, status: 'nodata', path: 'sketch' };
   }
-  const limit = opts.exactFetchLimit ?? EXACT_FETCH_LIMIT;
   const sides = { ref, cur };
   const raw: { ref?: ValueSample; cur?: ValueSample } = {};
+  // Exact where cheap: both sides within the exact limit are read in full, and every method below runs on them.
+  const exactLimit = opts.exactLimit ?? EXACT_LIMIT;
+  const exact = exactable(ref.src) && exactable(cur.src);
+  if (exact && nR <= exactLimit && nC <= exactLimit) {
+    [raw.ref, raw.cur] = [await fetchSortedValues(store, ref.src, column), await fetchSortedValues(store, cur.src, column)];
+  }
+  const limit = exact ? exactLimit : opts.exactFetchLimit ?? EXACT_FETCH_LIMIT;
   const fetchSide = async (which: 'ref' | 'cur') => {
     raw[which] ??= await fetchNumericSample(store, sides[which].src, column, limit);
   };

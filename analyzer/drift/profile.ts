@@ -3,7 +3,7 @@
  * the per-minute rollups, the raw rows or a reference file, in a few kilobytes per column.
  */
 import type { Store } from '../../storage/client.ts';
-import { fileProfile } from './file-profile.ts';
+import { loadedProfile } from './file-profile.ts';
 import { LEVELS_SQL } from './sketch.ts';
 import {
   addCategories, numericColumn, MAX_CATEGORIES, PREDICTION_SUBJECT, sourceWhere,
@@ -188,6 +188,7 @@ async function addPrediction(store: Store, src: Extract<Source, { kind: 'raw' }>
 export async function readProfile(store: Store, src: Source, opts: ProfileOptions = {}): Promise<Profile> {
   if (src.kind === 'rollup') return rollupProfile(store, src, opts);
   if (src.kind === 'raw') return rawProfile(store, src, opts);
-  return fileProfile(store, src.file, opts);
+  if (src.kind === 'loaded') return loadedProfile(store, src, opts);
+  throw new TypeError('file sources are loaded (prepareFiles) before they are profiled');
 }
 

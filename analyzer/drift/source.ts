@@ -2,9 +2,9 @@
  * What a drift side is read from and what its profile holds, plus the SQL pieces every reader
  * shares: the window filter for raw rows and rollups, and file() access for reference files.
  */
-import { MwError } from '../../core/errors.ts';
 import type { Params, Store } from '../../storage/client.ts';
 import { windowParams, type Window } from '../window.ts';
+import type { LoadedColumn, LoadedFile } from './file-load.ts';
 import type { FileSource } from './reference.ts';
 import type { QuantileSummary } from './sketch.ts';
 
@@ -26,7 +26,9 @@ export interface Segment {
 export type Source =
   | { kind: 'rollup'; model: string; version: string; window: Window }
   | { kind: 'raw'; model: string; version: string; window: Window; segment?: Segment }
-  | { kind: 'file'; file: FileSource };
+  | { kind: 'file'; file: FileSource }
+  /** A file loaded into a typed table (what a file side becomes before it is read): subject -> column. */
+  | { kind: 'loaded'; file: LoadedFile; subjects: Map<string, LoadedColumn> };
 
 /** A numeric column: its quantile summary, moments and null count. */
 export interface NumericColumn {
@@ -34,6 +36,8 @@ export interface NumericColumn {
   mean: number;
   std: number;
   nulls: number;
+  /** +-inf values (files): counted apart, never compared. */
+  nonFinite?: number;
 }
 
 /** A categorical column: counts per category and null count. */
@@ -74,7 +78,7 @@ export interface NumRow { feature: string; n: string | number; mean: number; sd:
 export interface CatRow { feature: string; category: string; c: string | number }
 
 /** WHERE clause and parameters selecting one model version over a window (raw rows by ts, rollups by minute). */
-export function sourceWhere(src: Exclude<Source, { kind: 'file' }>, ts: 'ts' | 'minute'): { where: string; params: Params } {
+export function sourceWhere(src: Extract<Source, { kind: 'raw' | 'rollup' }>, ts: 'ts' | 'minute'): { where: string; params: Params } {
   const wp = windowParams(src.window);
   const params: Params = { model: src.model, version: src.version, ...wp };
   const time = ts === 'ts'
@@ -106,37 +110,5 @@ export function addCategories(target: Map<string, CategoricalColumn>, rows: CatR
   }
 }
 
-/** ClickHouse types read as numeric columns. */
-export const NUMERIC_TYPE = /^(Nullable\()?(U?Int\d+|Float\d+|Decimal.*)\)?$/;
-/** ClickHouse types read as categorical columns. */
-export const TEXT_TYPE = /^(Nullable\()?(LowCardinality\()?(Nullable\()?(String|FixedString\(\d+\)|Bool|Enum.*|UUID)\)*$/;
 /** File columns that hold the model's output. */
 export const PREDICTION_COLUMNS = new Set(['prediction_value', 'prediction_label', 'prediction']);
-
-/** Bound parameters of a file source. */
-export function fileParams(f: FileSource): Params {
-  return { path: f.path };
-}
-
-/** The file() table function of a file source. */
-export function fileTable(f: FileSource): string {
-  // The path is a bound parameter; the format comes from a fixed whitelist.
-  return `file({path:String}, '${f.format}')`;
-}
-
-/** Columns and types of a reference file, as ClickHouse reads them. */
-export async function describeFile(store: Store, f: FileSource): Promise<{ name: string; type: string }[]> {
-  try {
-    return await store.query<{ name: string; type: string }>(`DESCRIBE TABLE ${fileTable(f)}`, fileParams(f));
-  } catch (err) {
-    throw new MwError('MW_ERR_REFERENCE_UNREADABLE', `${f.path}: ${(err as Error).message.split('\n')[0]}`, { path: f.path }, { cause: err });
-  }
-}
-
-/** The name of a file's prediction column. */
-export async function predictionColumn(store: Store, f: FileSource): Promise<string> {
-  const cols = await describeFile(store, f);
-  const c = cols.find((x) => PREDICTION_COLUMNS.has(x.name));
-  if (!c) throw new MwError('MW_ERR_REFERENCE_UNREADABLE', `${f.path}: no prediction column`);
-  return c.name;
-}

@@ -15,8 +15,10 @@ export interface DriftOptions {
   correction?: Correction;
   /** Absolute rise of the null rate that counts as drift (default 0.05). */
   nullRateThreshold?: number;
-  /** Raw values read per side and column at most (default 100,000); raw-only methods sample beyond. */
+  /** Time-window (rollup) sides: raw values read per side and column at most (default 100,000); raw-only methods sample beyond. */
   exactFetchLimit?: number;
+  /** File and raw-row sides: up to this many values per side every method is exact (default 1,000,000). */
+  exactLimit?: number;
   /** Called after each column is compared (progress bars). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -42,6 +44,12 @@ export interface ColumnDrift {
   /** Data for reports: reference and current shares over common bins or categories. */
   bins?: { labels: string[]; reference: number[]; current: number[] };
   unseen?: string[];
+  /** Share of rows where the column is null (empty, NaN, null tokens), per side. */
+  null_rate?: { reference: number; current: number };
+  /** +-inf values per side: counted, never part of a statistic. */
+  non_finite?: { reference: number; current: number };
+  /** A type conflict between the two files that was resolved (integer vs float, number vs numeric text). */
+  note?: string;
   /** Method details: p-value method, sample sizes, p-value before correction. */
   details?: Record<string, unknown>;
 }
@@ -62,6 +70,8 @@ export interface DriftReport {
   nullRates: NullRate[];
   /** Columns present on one side only, or with different types. */
   schema: { added: string[]; removed: string[]; typeChanged: string[] };
+  /** Every column not compared, with its reason (only on one side, types differ, all null, unsupported type, index column). */
+  skipped: { column: string; reason: string }[];
   referenceRows: number;
   currentRows: number;
 }

@@ -1,8 +1,38 @@
 /** Raw values of one column, read in bounded amounts for exact tests and exact value counts. */
-import type { Store } from '../../storage/client.ts';
-import { ident } from '../../storage/identifiers.ts';
+import type { Params, Store } from '../../storage/client.ts';
+import { MwError } from '../../core/errors.ts';
 import { sortedFinite } from '../stats/index.ts';
-import { fileParams, fileTable, predictionColumn, PREDICTION_SUBJECT, sourceWhere, type Source } from './source.ts';
+import { PREDICTION_SUBJECT, sourceWhere, type Source } from './source.ts';
+
+/**
+ * The finite values of one numeric column as a subquery with one column `v`: from a loaded file's
+ * table, or from the raw predictions of a window (rollup windows read their raw rows too).
+ */
+function valueQuery(store: Store, src: Source, column: string): { sql: string; params: Params } {
+  if (src.kind === 'file') throw new TypeError('file sources are loaded before their values are read');
+  if (src.kind === 'loaded') {
+    const c = src.subjects.get(column);
+    if (!c || c.kind !== 'numeric') throw new MwError('MW_ERR_DRIFT_METHOD', `${src.file.path}: no numeric column ${column}`, { column });
+    return { sql: `SELECT assumeNotNull(${c.col}) AS v FROM ${src.file.table} WHERE ${c.col} IS NOT NULL AND isFinite(v)`, params: {} };
+  }
+  const { where, params } = sourceWhere({ ...src, kind: 'raw' } as Extract<Source, { kind: 'raw' }>, 'ts');
+  const expr = column === PREDICTION_SUBJECT ? 'assumeNotNull(prediction_value)' : 'features_num[{col:String}]';
+  const cond = column === PREDICTION_SUBJECT ? 'prediction_value IS NOT NULL' : 'mapContains(features_num, {col:String})';
+  return { sql: `SELECT ${expr} AS v FROM ${store.t('predictions')} WHERE ${where} AND ${cond} AND isFinite(v)`, params: { ...params, col: column } };
+}
+
+/**
+ * Every finite value of one numeric column, sorted by ClickHouse and sent as RowBinary (8 bytes a
+ * value, no JSON): the exact path for sides up to the exact limit.
+ */
+export async function fetchSortedValues(store: Store, src: Source, column: string): Promise<ValueSample> {
+  const { sql, params } = valueQuery(store, src, column);
+  const buf = await store.queryBinary(`SELECT v FROM (${sql}) ORDER BY v FORMAT RowBinary`, params);
+  // Copy into an aligned array (the result buffer may start at any byte offset).
+  const values = new Float64Array(buf.length / 8);
+  new Uint8Array(values.buffer).set(buf);
+  return { values, total: values.length, sampled: false };
+}
 
 /** Raw values of one column: all of them, or a uniform sample when there are more than the limit. */
 export interface ValueSample {
@@ -23,22 +53,8 @@ const SAMPLE_SEED = 20240601;
 export async function fetchNumericSample(store: Store, src: Source, column: string, limit: number): Promise<ValueSample> {
   const lim = Math.max(1, Math.floor(limit));
   const agg = `count() AS n, groupArraySample(${lim}, ${SAMPLE_SEED})(v) AS vs`;
-  let row: { n: number | string; vs: number[] } | undefined;
-  if (src.kind === 'file') {
-    const name = column === PREDICTION_SUBJECT ? await predictionColumn(store, src.file) : ident(column);
-    [row] = await store.query<{ n: number; vs: number[] }>(
-      `SELECT ${agg} FROM (SELECT toFloat64(\`${name}\`) AS v FROM ${fileTable(src.file)} WHERE \`${name}\` IS NOT NULL)`,
-      fileParams(src.file),
-    );
-  } else {
-    const { where, params } = sourceWhere({ ...src, kind: 'raw' } as Extract<Source, { kind: 'raw' }>, 'ts');
-    const expr = column === PREDICTION_SUBJECT ? 'assumeNotNull(prediction_value)' : 'features_num[{col:String}]';
-    const cond = column === PREDICTION_SUBJECT ? 'prediction_value IS NOT NULL' : 'mapContains(features_num, {col:String})';
-    [row] = await store.query<{ n: number; vs: number[] }>(
-      `SELECT ${agg} FROM (SELECT ${expr} AS v FROM ${store.t('predictions')} WHERE ${where} AND ${cond})`,
-      { ...params, col: column },
-    );
-  }
+  const { sql, params } = valueQuery(store, src, column);
+  const [row] = await store.query<{ n: number; vs: number[] }>(`SELECT ${agg} FROM (${sql})`, params);
   const total = Number(row?.n ?? 0);
   return { values: sortedFinite(row?.vs ?? []), total, sampled: total > lim };
 }
@@ -58,18 +74,9 @@ export interface ValueCounts {
 export async function fetchValueCounts(store: Store, src: Source, column: string, limit: number): Promise<ValueCounts> {
   const lim = Math.max(1, Math.floor(limit));
   // toString(Float64) prints integers without a decimal point, as String(number) does in JS.
-  const agg = (v: string, from: string) =>
-    `SELECT toString(v) AS k, count() AS c, count() OVER () AS d FROM (${v}${from}) GROUP BY v ORDER BY c DESC, v LIMIT ${lim}`;
-  let rows: { k: string; c: number | string; d: number | string }[];
-  if (src.kind === 'file') {
-    const name = column === PREDICTION_SUBJECT ? await predictionColumn(store, src.file) : ident(column);
-    rows = await store.query(agg(`SELECT toFloat64(\`${name}\`) AS v`, ` FROM ${fileTable(src.file)} WHERE \`${name}\` IS NOT NULL`), fileParams(src.file));
-  } else {
-    const { where, params } = sourceWhere({ ...src, kind: 'raw' } as Extract<Source, { kind: 'raw' }>, 'ts');
-    const expr = column === PREDICTION_SUBJECT ? 'assumeNotNull(prediction_value)' : 'features_num[{col:String}]';
-    const cond = column === PREDICTION_SUBJECT ? 'prediction_value IS NOT NULL' : 'mapContains(features_num, {col:String})';
-    rows = await store.query(agg(`SELECT ${expr} AS v`, ` FROM ${store.t('predictions')} WHERE ${where} AND ${cond}`), { ...params, col: column });
-  }
+  const agg = (sql: string) => `SELECT toString(v) AS k, count() AS c, count() OVER () AS d FROM (${sql}) GROUP BY v ORDER BY c DESC, v LIMIT ${lim}`;
+  const { sql, params } = valueQuery(store, src, column);
+  const rows = await store.query<{ k: string; c: number | string; d: number | string }>(agg(sql), params);
   const counts = new Map(rows.map((r) => [r.k, Number(r.c)]));
   return { counts, distinct: rows.length ? Number(rows[0].d) : 0 };
 }

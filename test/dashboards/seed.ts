@@ -94,7 +94,7 @@ function driftReport(): DriftReport {
     ],
     dataset: { columns: 3, drifted: 2, share: 2 / 3, drift: true, threshold: 0.5 },
     nullRates: [{ column: 'age', reference: 0.05, current: 0.05, drift: false, threshold: 0.05 }],
-    schema: { added: [], removed: [], typeChanged: [] },
+    schema: { added: [], removed: [], typeChanged: [] }, skipped: [],
     referenceRows: 1200,
     currentRows: 1200,
   };

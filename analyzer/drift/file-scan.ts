@@ -1,0 +1,234 @@
+/**
+ * Reading data files as the tools that write them do (pandas, Polars, Spark, Arrow): the column
+ * names, and a type per column decided from every row. ClickHouse's own schema inference looks at
+ * the first rows and misses exponent floats (`-7.6e-05` makes a column text), so text formats are
+ * read as strings and every value is classified here, in one aggregate pass inside ClickHouse.
+ */
+import { MwError } from '../../core/errors.ts';
+import type { Params, Store } from '../../storage/client.ts';
+import type { FileSource } from './reference.ts';
+
+/** What one side says a column holds. */
+export type ScanType = 'Int64' | 'Float64' | 'Bool' | 'String' | 'DateTime' | 'Null' | 'Unsupported';
+
+/** One column of a scanned file, with its value classes counted over all rows. */
+export interface ScannedColumn {
+  name: string;
+  /** Position of the column in the file (0-based). */
+  index: number;
+  /** The type ClickHouse reads (for text formats always Nullable(String)). */
+  native: string;
+  /** Values read as text and classified here (CSV, TSV, and string columns of typed formats). */
+  text: boolean;
+  /** The file has no types of its own (CSV, TSV): every column was read as text. */
+  untyped: boolean;
+  type: ScanType;
+  /** For a String column whose non-null values are all numbers (resolvable against a numeric side). */
+  numericText: boolean;
+  nulls: number;
+  /** +-inf values (numeric columns): counted, never compared. */
+  nonFinite: number;
+}
+
+/** A scanned file: its rows and columns in file order. */
+export interface FileScan {
+  file: FileSource;
+  rows: number;
+  columns: ScannedColumn[];
+}
+
+/**
+ * Texts read as null, as pandas' `read_csv` reads them by default (its `na_values`), plus what
+ * Spark and R write. NaN is a null here as it is in pandas.
+ */
+export const NULL_TOKENS = [
+  '', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None',
+  'n/a', 'nan', 'null', 'NAN', '\\N',
+];
+/** Infinite values as Python, numpy, Java (Spark) and Rust (Polars) print them, lower-cased. */
+export const INF_TOKENS = ['inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity'];
+/** Boolean texts: Python's True/False, JSON's and Java's true/false, upper case from some writers. */
+export const TRUE_TOKENS = ['True', 'true', 'TRUE'];
+export const FALSE_TOKENS = ['False', 'false', 'FALSE'];
+/** ISO-like dates and timestamps as pandas and Spark write them. */
+const DATE_RE = '^\\d{4}-\\d{2}-\\d{2}([ T]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?)?(Z|[+-]\\d{2}:?\\d{2}| UTC)?$';
+const INT_RE = '^[+-]?\\d+$';
+
+/** Bound parameters every scan and load query shares. */
+export function tokenParams(): Params {
+  return { nullTokens: NULL_TOKENS, infTokens: INF_TOKENS, trueTokens: TRUE_TOKENS, falseTokens: FALSE_TOKENS };
+}
+
+/** True for text formats, whose columns are read as strings and typed here. */
+export function isTextFormat(f: FileSource): boolean {
+  return f.format === 'CSVWithNames' || f.format === 'TSVWithNames';
+}
+
+/** ClickHouse settings for reading a file as the writers mean it. */
+export function readSettings(f: FileSource): Record<string, string | number> {
+  const s: Record<string, string | number> = {
+    // Typed formats (NDJSON) infer from every row, not the first thousand.
+    input_format_max_rows_to_read_for_schema_inference: 1_000_000_000_000,
+    input_format_max_bytes_to_read_for_schema_inference: 1_000_000_000_000,
+    input_format_json_infer_incomplete_types_as_strings: 1,
+  };
+  if (isTextFormat(f)) {
+    // Columns are ours (c0, c1, ...) by position; the header row is read separately.
+    s.input_format_with_names_use_header = 0;
+    // pandas, Polars and Spark write TSV as CSV with a tab: quotes, not backslash escapes.
+    s.format_csv_delimiter = f.format === 'TSVWithNames' ? '\t' : ',';
+  }
+  return s;
+}
+
+/** SQL pieces to read a file's columns by position: the FROM clause and each column's expression. */
+export interface FileReader {
+  from: string;
+  params: Params;
+  settings: Record<string, string | number>;
+  column(index: number): string;
+}
+
+/** Reads columns by position, so that no name from the file ever becomes part of the SQL. */
+export function fileReader(f: FileSource, columns: number): FileReader {
+  const settings = readSettings(f);
+  if (isTextFormat(f)) {
+    const structure = Array.from({ length: columns }, (_, i) => `c${i} Nullable(String)`).join(', ');
+    return { from: `file({path:String}, 'CSVWithNames', {structure:String})`, params: { path: f.path, structure }, settings, column: (i) => `c${i}` };
+  }
+  return {
+    from: `(SELECT tuple(*) AS __t FROM file({path:String}, '${f.format}'))`,
+    params: { path: f.path },
+    settings,
+    column: (i) => `tupleElement(__t, ${i + 1})`,
+  };
+}
+
+/** ClickHouse's message without the query it quotes: what went wrong, short enough for a terminal. */
+export function clickhouseMessage(err: unknown): string {
+  const m = (err as Error).message.split('\n')[0].replace(/:? In scope [\s\S]*$/, '');
+  return m.length > 400 ? `${m.slice(0, 400)}...` : m;
+}
+
+function unreadable(f: FileSource, err: unknown): MwError {
+  return new MwError('MW_ERR_REFERENCE_UNREADABLE', `${f.path}: ${clickhouseMessage(err)}`, { path: f.path }, { cause: err });
+}
+
+/** Column names and native types, in file order. */
+async function header(store: Store, f: FileSource): Promise<{ name: string; native: string }[]> {
+  try {
+    if (isTextFormat(f)) {
+      const delim = f.format === 'TSVWithNames' ? '\t' : ',';
+      const desc = await store.query<{ name: string }>(
+        `DESCRIBE file({path:String}, 'CSV')`, { path: f.path }, { input_format_max_rows_to_read_for_schema_inference: '1', format_csv_delimiter: delim },
+      );
+      const structure = desc.map((_, i) => `c${i} Nullable(String)`).join(', ');
+      const [row] = await store.query<Record<string, string | null>>(
+        `SELECT * FROM file({path:String}, 'CSV', {structure:String}) LIMIT 1`, { path: f.path, structure }, { format_csv_delimiter: delim },
+      );
+      // A UTF-8 byte order mark (pandas' encoding='utf-8-sig', Excel) is not part of the first name.
+      return desc.map((_, i) => ({ name: (row?.[`c${i}`] ?? '').replace(i === 0 ? /^\uFEFF/ : /^$/, ''), native: 'Nullable(String)' }));
+    }
+    const desc = await store.query<{ name: string; type: string }>(`DESCRIBE file({path:String}, '${f.format}')`, { path: f.path }, readSettings(f));
+    return desc.map((d) => ({ name: d.name, native: d.type }));
+  } catch (err) {
+    throw unreadable(f, err);
+  }
+}
+
+/** The native type without Nullable / LowCardinality wrappers. */
+export function baseType(native: string): string {
+  let t = native;
+  for (;;) {
+    const m = /^(Nullable|LowCardinality)\((.*)\)$/.exec(t);
+    if (!m) return t;
+    t = m[2];
+  }
+}
+
+type NativeKind = 'int' | 'float' | 'bool' | 'text' | 'date' | 'nothing' | 'unsupported';
+
+/** How a native ClickHouse type is read. */
+export function nativeKind(native: string): NativeKind {
+  const t = baseType(native);
+  if (/^U?Int\d+$/.test(t)) return 'int';
+  if (/^(Float\d+|BFloat16|Decimal.*)$/.test(t)) return 'float';
+  if (t === 'Bool') return 'bool';
+  if (/^(String|FixedString\(\d+\)|Enum.*|UUID)$/.test(t)) return 'text';
+  if (/^(Date|Date32|DateTime.*)$/.test(t)) return 'date';
+  if (t === 'Nothing') return 'nothing';
+  return 'unsupported';
+}
+
+/** Aggregates that classify the values of one column (i is its position in the query). */
+function classifyExprs(kind: NativeKind, v: string, i: number): string[] {
+  if (kind === 'text') {
+    return [
+      `countIf(${v} IS NULL OR ${v} IN {nullTokens:Array(String)}) AS n${i}`,
+      // Infinity as a token or as an overflowing number ('1e400'); numbers are the finite parses only.
+      `countIf(lower(${v}) IN {infTokens:Array(String)} OR isInfinite(ifNull(toFloat64OrNull(${v}), 0))) AS inf${i}`,
+      `countIf(isFinite(ifNull(toFloat64OrNull(${v}), nan)) AND NOT lower(${v}) IN {infTokens:Array(String)}) AS num${i}`,
+      `countIf(match(${v}, '${INT_RE}')) AS int${i}`,
+      `countIf(${v} IN {trueTokens:Array(String)} OR ${v} IN {falseTokens:Array(String)}) AS b${i}`,
+      `countIf(match(${v}, '${DATE_RE}')) AS d${i}`,
+    ];
+  }
+  if (kind === 'float') {
+    const f = `toFloat64(${v})`;
+    return [`countIf(${v} IS NULL OR isNaN(${f})) AS n${i}`, `countIf(isInfinite(${f})) AS inf${i}`];
+  }
+  if (kind === 'unsupported') return [`toUInt64(0) AS n${i}`];
+  return [`countIf(${v} IS NULL) AS n${i}`];
+}
+
+/** Decides a text column's type from its value classes. */
+export function textType(c: { rows: number; nulls: number; inf: number; num: number; int: number; bools: number; dates: number }): ScanType {
+  const nonNull = c.rows - c.nulls;
+  if (nonNull === 0) return 'Null';
+  if (c.num + c.inf === nonNull) return c.int === c.num && c.inf === 0 ? 'Int64' : 'Float64';
+  if (c.bools === nonNull) return 'Bool';
+  if (c.dates === nonNull) return 'DateTime';
+  return 'String';
+}
+
+/**
+ * Scans a file: names and types from every row (one pass inside ClickHouse). CSV and TSV columns
+ * are typed by their values; typed formats (Parquet, NDJSON) keep their types, except that string
+ * columns are classified too, so numeric text can be matched against a numeric column later.
+ */
+export async function scanFile(store: Store, f: FileSource): Promise<FileScan> {
+  const cols = await header(store, f);
+  const reader = fileReader(f, cols.length);
+  const kinds = cols.map((c) => nativeKind(c.native));
+  const exprs = ['count() AS __rows', ...cols.flatMap((_, i) => classifyExprs(kinds[i], reader.column(i), i))];
+  let row: Record<string, number | string>;
+  try {
+    [row] = await store.query<Record<string, number | string>>(
+      `SELECT ${exprs.join(', ')} FROM ${reader.from}`, { ...reader.params, ...tokenParams() }, reader.settings,
+    );
+  } catch (err) {
+    throw unreadable(f, err);
+  }
+  const rows = Number(row.__rows);
+  const columns = cols.map((c, i): ScannedColumn => {
+    const kind = kinds[i];
+    const nulls = Number(row[`n${i}`] ?? 0);
+    const base = { name: c.name, index: i, native: c.native, text: kind === 'text', untyped: isTextFormat(f), numericText: false, nulls, nonFinite: 0 };
+    if (kind === 'text') {
+      const counts = {
+        rows, nulls, inf: Number(row[`inf${i}`]), num: Number(row[`num${i}`]), int: Number(row[`int${i}`]), bools: Number(row[`b${i}`]), dates: Number(row[`d${i}`]),
+      };
+      const t = textType(counts);
+      const numeric = t === 'Int64' || t === 'Float64';
+      if (isTextFormat(f) || t === 'Null') return { ...base, type: t, nonFinite: numeric ? counts.inf : 0 };
+      // A string column of a typed file stays a string; numbers in it can still match a numeric side.
+      return { ...base, type: 'String', numericText: numeric, nonFinite: numeric ? counts.inf : 0 };
+    }
+    if (kind === 'unsupported') return { ...base, type: 'Unsupported' };
+    if (nulls === rows) return { ...base, type: 'Null' };
+    if (kind === 'float') return { ...base, type: 'Float64', nonFinite: Number(row[`inf${i}`]) };
+    const type: Record<string, ScanType> = { int: 'Int64', bool: 'Bool', date: 'DateTime', nothing: 'Null' };
+    return { ...base, type: type[kind] };
+  });
+  return { file: f, rows, columns };
+}
