@@ -21,7 +21,7 @@ interface Side {
 function compareCategorical(column: string, r: CategoricalColumn, c: CategoricalColumn, opts: DriftOptions): ColumnDrift {
   const req = columnRequest(opts, column, 'categorical');
   const base = { column, type: 'categorical' as const, reference_n: r.n, current_n: c.n, path: 'exact' as const };
-  const v = categoricalVerdict(column, req.method, req.threshold, r.counts, c.counts);
+  const v = categoricalVerdict(column, req.method, req.threshold, r.counts, c.counts, req.global);
   if (r.n === 0 || c.n === 0) return { ...base, ...v, statistic: 0, p_value: null, drift: false, status: 'nodata' };
   return { ...base, ...v };
 }
@@ -37,7 +37,7 @@ export async function compareSources(store: Store, refSrc: Source, curSrc: Sourc
     const report = await compareProfiles(store, { src: sides.ref, profile: rp }, { src: sides.cur, profile: cp }, opts);
     for (const col of report.columns) {
       const note = sides.notes.get(col.column);
-      if (note) col.note = note;
+      if (note) col.note = col.note ? `${note}; ${col.note}` : note;
     }
     report.skipped.unshift(...sides.skipped);
     return report;

@@ -64,21 +64,32 @@ export function isTextFormat(f: FileSource): boolean {
   return f.format === 'CSVWithNames' || f.format === 'TSVWithNames';
 }
 
-/** ClickHouse settings for reading a file as the writers mean it. */
-export function readSettings(f: FileSource): Record<string, string | number> {
-  const s: Record<string, string | number> = {
-    // Typed formats (NDJSON) infer from every row, not the first thousand.
-    input_format_max_rows_to_read_for_schema_inference: 1_000_000_000_000,
-    input_format_max_bytes_to_read_for_schema_inference: 1_000_000_000_000,
+/**
+ * ClickHouse settings for reading a file as the writers mean it. Every key is always given: chDB
+ * keeps a setting for the rest of its session, so one file's settings must not leak into the next
+ * read. The schema cache is off, because a cached schema of the same path can be stale.
+ */
+export function readSettings(f: FileSource, opts: { headerOnly?: boolean } = {}): Record<string, string | number> {
+  const tsv = f.format === 'TSVWithNames';
+  return {
+    schema_inference_use_cache_for_file: 0,
+    // Typed formats (NDJSON) infer from every row, not the first thousand; a header needs one row.
+    input_format_max_rows_to_read_for_schema_inference: opts.headerOnly ? '1' : '1000000000000',
+    input_format_max_bytes_to_read_for_schema_inference: '1000000000000',
     input_format_json_infer_incomplete_types_as_strings: 1,
+    // Text columns are ours (c0, c1, ...) by position; the header row is read separately.
+    input_format_with_names_use_header: 0,
+    // pandas, Polars and Spark write TSV as CSV with a tab (quotes, not backslash escapes), which
+    // ClickHouse reads as CustomSeparated with CSV escaping.
+    format_custom_escaping_rule: tsv ? 'CSV' : 'Escaped',
+    format_custom_field_delimiter: '\t',
   };
-  if (isTextFormat(f)) {
-    // Columns are ours (c0, c1, ...) by position; the header row is read separately.
-    s.input_format_with_names_use_header = 0;
-    // pandas, Polars and Spark write TSV as CSV with a tab: quotes, not backslash escapes.
-    s.format_csv_delimiter = f.format === 'TSVWithNames' ? '\t' : ',';
-  }
-  return s;
+}
+
+/** The ClickHouse format of a text file's rows, with (`names`) or without its header line. */
+function textFormat(f: FileSource, names: boolean): string {
+  const base = f.format === 'TSVWithNames' ? 'CustomSeparated' : 'CSV';
+  return names ? `${base}WithNames` : base;
 }
 
 /** SQL pieces to read a file's columns by position: the FROM clause and each column's expression. */
@@ -94,7 +105,7 @@ export function fileReader(f: FileSource, columns: number): FileReader {
   const settings = readSettings(f);
   if (isTextFormat(f)) {
     const structure = Array.from({ length: columns }, (_, i) => `c${i} Nullable(String)`).join(', ');
-    return { from: `file({path:String}, 'CSVWithNames', {structure:String})`, params: { path: f.path, structure }, settings, column: (i) => `c${i}` };
+    return { from: `file({path:String}, '${textFormat(f, true)}', {structure:String})`, params: { path: f.path, structure }, settings, column: (i) => `c${i}` };
   }
   return {
     from: `(SELECT tuple(*) AS __t FROM file({path:String}, '${f.format}'))`,
@@ -118,13 +129,12 @@ function unreadable(f: FileSource, err: unknown): MwError {
 async function header(store: Store, f: FileSource): Promise<{ name: string; native: string }[]> {
   try {
     if (isTextFormat(f)) {
-      const delim = f.format === 'TSVWithNames' ? '\t' : ',';
       const desc = await store.query<{ name: string }>(
-        `DESCRIBE file({path:String}, 'CSV')`, { path: f.path }, { input_format_max_rows_to_read_for_schema_inference: '1', format_csv_delimiter: delim },
+        `DESCRIBE file({path:String}, '${textFormat(f, false)}')`, { path: f.path }, readSettings(f, { headerOnly: true }),
       );
       const structure = desc.map((_, i) => `c${i} Nullable(String)`).join(', ');
       const [row] = await store.query<Record<string, string | null>>(
-        `SELECT * FROM file({path:String}, 'CSV', {structure:String}) LIMIT 1`, { path: f.path, structure }, { format_csv_delimiter: delim },
+        `SELECT * FROM file({path:String}, '${textFormat(f, false)}', {structure:String}) LIMIT 1`, { path: f.path, structure }, readSettings(f),
       );
       // A UTF-8 byte order mark (pandas' encoding='utf-8-sig', Excel) is not part of the first name.
       return desc.map((_, i) => ({ name: (row?.[`c${i}`] ?? '').replace(i === 0 ? /^\uFEFF/ : /^$/, ''), native: 'Nullable(String)' }));

@@ -41,7 +41,7 @@ describe('columnRequest', () => {
   });
   it('a global method applies only where it can; categorical columns keep their defaults', () => {
     expect(columnRequest({ method: 'ks', threshold: 0.01 }, 'color', 'categorical')).toEqual({ method: undefined, threshold: undefined });
-    expect(columnRequest({ method: 'psi', threshold: 0.2 }, 'color', 'categorical')).toEqual({ method: 'psi', threshold: 0.2 });
+    expect(columnRequest({ method: 'psi', threshold: 0.2 }, 'color', 'categorical')).toEqual({ method: 'psi', threshold: 0.2, global: true });
     expect(code(() => columnRequest({ method: 'nope' }, 'color', 'categorical'))).toBe('MW_ERR_DRIFT_METHOD');
   });
   it('rejects an inapplicable method or a non-finite threshold with MW_ERR_DRIFT_METHOD', () => {

@@ -47,6 +47,8 @@ export function checkMethod(m: string, type: 'numeric' | 'categorical'): DriftMe
 export interface ColumnRequest {
   method?: DriftMethod;
   threshold?: number;
+  /** The method is the global one: where it cannot apply (ztest on three categories), the column keeps its default. */
+  global?: true;
 }
 
 /**
@@ -70,7 +72,7 @@ export function columnRequest(
   }
   const threshold = opts.thresholds?.[column] ?? (globalSkipped ? undefined : opts.threshold);
   if (threshold !== undefined && !Number.isFinite(threshold)) throw new MwError('MW_ERR_DRIFT_METHOD', `threshold for ${column} must be a finite number`);
-  return { method, threshold };
+  return own === undefined || own === '' ? (method ? { method, threshold, global: true } : { method, threshold }) : { method, threshold };
 }
 
 /** The threshold that applies: the caller's, else the method's default. */

@@ -142,6 +142,17 @@ export async function compareNumeric(store: Store, column: string, ref: NumericS
   if (nC <= SMALL_REFERENCE_MAX) await fetchSide('cur');
 
   let method = req.method;
+  let note: string | undefined;
+  if (req.global && (method === 'ztest' || method === 'fisher')) {
+    // A two-category test asked for every column: a numeric column of more values keeps its default.
+    await countSide('ref');
+    await countSide('cur');
+    const values = new Set([...counted.ref!.counts.keys(), ...counted.cur!.counts.keys()]);
+    if (values.size > 2 || counted.ref!.distinct > 2 || counted.cur!.distinct > 2) {
+      note = `${method} applies to two categories (this column has more values); default method used`;
+      method = undefined;
+    }
+  }
   let asCategories = method !== undefined && NUMERIC_FEED[method] === 'categories';
   if (method === undefined) {
     // Default rule: a small reference gets ks, which wants the current side's values too.
@@ -175,7 +186,8 @@ export async function compareNumeric(store: Store, column: string, ref: NumericS
     const gone = counted.ref!.distinct === 0 || counted.cur!.distinct === 0;
     const rc = gone ? sketchCounts(r.summary) : counted.ref!.counts;
     const cc = gone ? sketchCounts(c.summary) : counted.cur!.counts;
-    return { ...base, ...categoricalVerdict(column, method, threshold, rc, cc), type: 'numeric', path: gone ? 'sketch' : 'exact' };
+    const v = categoricalVerdict(column, method, threshold, rc, cc, req.global);
+    return { ...base, ...v, type: 'numeric', path: gone ? 'sketch' : 'exact', ...(note ? { note } : {}) };
   }
   if (feed === 'raw' || method === 'ks') {
     // Exact tests want raw values; raw-only methods also accept a uniform sample of a large side.
@@ -204,7 +216,7 @@ export async function compareNumeric(store: Store, column: string, ref: NumericS
   }
   const drift = isDrift(method, res.statistic, res.p, threshold);
   return {
-    ...base, method, threshold, statistic: res.statistic, p_value: res.p, drift, status: drift ? 'drift' : 'ok', path,
+    ...base, method, threshold, statistic: res.statistic, p_value: res.p, drift, status: drift ? 'drift' : 'ok', path, ...(note ? { note } : {}),
     bins: reportBins(r, c, refVals, curVals), ...(Object.keys(details).length ? { details } : {}),
   };
 }

@@ -83,19 +83,25 @@ export function shares(v: ArrayLike<number>): number[] {
   return Array.from(v, (x) => (t > 0 ? x / t : 0));
 }
 
-type Verdict = Pick<ColumnDrift, 'method' | 'threshold' | 'statistic' | 'p_value' | 'drift' | 'status' | 'bins' | 'unseen'>;
+type Verdict = Pick<ColumnDrift, 'method' | 'threshold' | 'statistic' | 'p_value' | 'drift' | 'status' | 'bins' | 'unseen' | 'note'>;
 
 /**
  * A categorical verdict on two frequency tables, by analyzer/stats testColumn (the default method
  * by Evidently's rule when `method` is undefined). Unseen categories are reported, never fatal.
  */
-export function categoricalVerdict(column: string, method: DriftMethod | undefined, threshold: number | undefined, ref: Map<string, number>, cur: Map<string, number>): Verdict {
+export function categoricalVerdict(
+  column: string, method: DriftMethod | undefined, threshold: number | undefined, ref: Map<string, number>, cur: Map<string, number>, fallback = false,
+): Verdict {
   let res;
+  let note: string | undefined;
   try {
     res = testColumn({ type: 'categorical', reference: ref as Frequencies, current: cur as Frequencies, method, threshold });
   } catch (err) {
-    if (err instanceof RangeError) throw new MwError('MW_ERR_DRIFT_METHOD', `column ${column}: ${err.message}`, { column }, { cause: err });
-    throw err;
+    if (!(err instanceof RangeError)) throw err;
+    // A method asked for every column (ztest, fisher) that cannot apply to this one: its default instead, said.
+    if (!fallback) throw new MwError('MW_ERR_DRIFT_METHOD', `column ${column}: ${err.message}`, { column }, { cause: err });
+    res = testColumn({ type: 'categorical', reference: ref as Frequencies, current: cur as Frequencies });
+    note = `${method} does not apply (${err.message}); default method used`;
   }
   const labels = [...new Set([...ref.keys(), ...cur.keys()])].sort();
   const unseen = ((res.details?.unseen as string[] | undefined) ?? []).filter((k) => k !== OTHER_CATEGORY);
@@ -105,5 +111,6 @@ export function categoricalVerdict(column: string, method: DriftMethod | undefin
     status: skipped ? 'nodata' : res.drift ? 'drift' : 'ok',
     bins: { labels, reference: shares(labels.map((k) => ref.get(k) ?? 0)), current: shares(labels.map((k) => cur.get(k) ?? 0)) },
     unseen,
+    ...(note ? { note } : {}),
   };
 }
