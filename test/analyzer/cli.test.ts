@@ -18,8 +18,15 @@ function readCsv(file: string): Record<string, string>[] {
 }
 let dir: string;
 
-async function cli(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, ['bin/run-ts.mjs', 'test/analyzer/run-drift-cli.ts', 'drift', ...args], { cwd: process.cwd(), maxBuffer: 1 << 24 });
+/** Runs `modelwatch drift` as a child process; resolves with its output and exit status (0 pass, 1 drift, 2 error). */
+async function cli(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const r = await run(process.execPath, ['bin/run-ts.mjs', 'test/analyzer/run-drift-cli.ts', 'drift', ...args], { cwd: process.cwd(), maxBuffer: 1 << 24 });
+    return { ...r, code: 0 };
+  } catch (err) {
+    const e = err as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
 }
 
 beforeAll(async () => {
@@ -44,12 +51,15 @@ afterAll(() => {
 describe('modelwatch drift on files', () => {
   for (const ext of ['csv', 'parquet']) {
     it(`finds the drifted columns in ${ext} files (json)`, async () => {
-      const { stdout } = await cli('--reference', path.join(dir, `ref.${ext}`), '--current', path.join(dir, `cur.${ext}`), '--format', 'json');
+      const { stdout, code } = await cli('--reference', path.join(dir, `ref.${ext}`), '--current', path.join(dir, `cur.${ext}`), '--format', 'json');
       const out = JSON.parse(stdout);
-      expect(Object.keys(out)).toEqual(['columns', 'dataset']);
+      expect(code).toBe(1);
+      expect(Object.keys(out)).toEqual(['columns', 'skipped', 'dataset', 'rows']);
+      expect(out.skipped).toEqual([]);
       const by = Object.fromEntries(out.columns.map((c: any) => [c.column, c]));
       expect(Object.keys(by).sort()).toEqual(['b', 'c', 'x', 'y']);
-      expect(Object.keys(by.x)).toEqual(['column', 'type', 'method', 'statistic', 'p_value', 'threshold', 'drift']);
+      expect(Object.keys(by.x)).toEqual(['column', 'type', 'method', 'statistic', 'p_value', 'threshold', 'drift', 'path', 'reference_n', 'current_n', 'null_rate']);
+      expect(by.x).toMatchObject({ path: 'exact', reference_n: 5000, current_n: 5000, null_rate: { reference: 0, current: 0 } });
       expect(by.x).toMatchObject({ type: 'numeric', method: 'wasserstein', drift: true, p_value: null });
       expect(by.y).toMatchObject({ type: 'numeric', drift: false });
       expect(by.c).toMatchObject({ type: 'categorical', method: 'jensenshannon', drift: true });
@@ -98,13 +108,53 @@ describe('modelwatch drift on files', () => {
   });
 
   it('rejects an inapplicable per-column method with a clear message', async () => {
-    await expect(cli('--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--column-method', 'c=anderson'))
-      .rejects.toMatchObject({ stderr: expect.stringContaining('anderson does not apply to categorical columns') });
-    await expect(cli('--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--column-method', 'x'))
-      .rejects.toMatchObject({ stderr: expect.stringContaining('expected column=value') });
+    expect(await cli('--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--column-method', 'c=anderson'))
+      .toMatchObject({ code: 2, stderr: expect.stringContaining('anderson does not apply to categorical columns') });
+    expect(await cli('--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--column-method', 'x'))
+      .toMatchObject({ code: 2, stderr: expect.stringContaining('expected column=value') });
   });
 
   it('rejects a file with an unsupported format', async () => {
-    await expect(cli('--reference', path.join(dir, 'ref.xlsx'), '--current', path.join(dir, 'cur.csv'))).rejects.toMatchObject({ stderr: expect.stringContaining('format must be one of') });
+    expect(await cli('--reference', path.join(dir, 'ref.xlsx'), '--current', path.join(dir, 'cur.csv'))).toMatchObject({ code: 2, stderr: expect.stringContaining('format must be one of') });
+  });
+});
+
+describe('modelwatch drift on pandas-written files: every column reported, exit status', () => {
+  const F = path.resolve('test/fixtures/drift-files');
+
+  it('lists skipped columns with their reasons in json, table and html', async () => {
+    const args = ['--reference', path.join(F, 'schema_ref.csv'), '--current', path.join(F, 'schema_cur.csv')];
+    const json = await cli(...args, '--format', 'json', '--fail-on', 'never');
+    expect(json.code).toBe(0);
+    const out = JSON.parse(json.stdout);
+    const reasons = Object.fromEntries(out.skipped.map((s: { column: string; reason: string }) => [s.column, s.reason]));
+    expect(reasons).toMatchObject({ only_ref: 'only in reference', only_cur: 'only in current', mixed: 'types differ: Int64 vs String', all_null: 'all null' });
+    expect(out.columns.find((c: { column: string }) => c.column === 'int_vs_float').note).toBe('integer vs float: compared as Float64');
+    const table = await cli(...args, '--format', 'table', '--fail-on', 'never');
+    for (const line of [/only_ref\s+only in reference/, /only_cur\s+only in current/, /mixed\s+types differ: Int64 vs String/, /all_null\s+all null/, /int_vs_float: integer vs float/]) {
+      expect(table.stdout).toMatch(line);
+    }
+    const html = await cli(...args, '--format', 'html', '--fail-on', 'never');
+    for (const cell of ['<td>only_ref</td><td>only in reference</td>', '<td>mixed</td><td>types differ: Int64 vs String</td>', '<td>all_null</td><td>all null</td>', '<td>only_cur</td><td>only in current</td>']) {
+      expect(html.stdout).toContain(cell);
+    }
+  });
+
+  it('exits 0 without drift, 1 with drift (dataset, or any column under --fail-on column), 2 on errors', async () => {
+    const ref = path.join(F, 'ref.csv');
+    expect((await cli('--reference', ref, '--current', path.join(F, 'cur.csv'))).code).toBe(0);
+    // One column of seven drifts: no dataset drift, but a drifted column.
+    expect((await cli('--reference', ref, '--current', path.join(F, 'cur_shift.csv'))).code).toBe(0);
+    expect((await cli('--reference', ref, '--current', path.join(F, 'cur_shift.csv'), '--fail-on', 'column')).code).toBe(1);
+    expect((await cli('--reference', ref, '--current', path.join(F, 'cur_shift.csv'), '--fail-on', 'bogus'))).toMatchObject({ code: 2, stderr: expect.stringContaining('--fail-on bogus') });
+    expect((await cli('--reference', path.join(F, 'missing.csv'), '--current', ref))).toMatchObject({ code: 2, stderr: expect.stringContaining('missing.csv') });
+    expect((await cli('--current', ref)).code).toBe(2);
+  });
+
+  it('says that nothing could be compared when the files share no column, and exits 2', async () => {
+    const r = await cli('--reference', path.join(F, 'ref.csv'), '--current', path.join(F, 'schema_cur.csv'), '--format', 'table');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('no column could be compared');
+    expect(r.stderr).toContain('no column could be compared');
   });
 });
