@@ -34,7 +34,7 @@ describe('columnRequest', () => {
   const opts = { method: 'psi', threshold: 0.2, methods: { a: 'anderson', c: 'fisher' }, thresholds: { a: 0.01 } };
   it('takes per-column entries first, then the global ones', () => {
     expect(columnRequest(opts, 'a', 'numeric')).toEqual({ method: 'anderson', threshold: 0.01 });
-    expect(columnRequest(opts, 'b', 'numeric')).toEqual({ method: 'psi', threshold: 0.2 });
+    expect(columnRequest(opts, 'b', 'numeric')).toEqual({ method: 'psi', threshold: 0.2, global: true });
     expect(columnRequest(opts, 'c', 'categorical')).toEqual({ method: 'fisher', threshold: 0.2 });
     expect(columnRequest({}, 'x', 'numeric')).toEqual({ method: undefined, threshold: undefined });
     expect(columnRequest({ method: '' }, 'x', 'numeric').method).toBeUndefined();
@@ -79,5 +79,14 @@ describe('verdicts', () => {
     const three = new Map([['a', 1], ['b', 2], ['c', 3]]);
     expect(code(() => categoricalVerdict('k', 'fisher', undefined, three, three))).toBe('MW_ERR_DRIFT_METHOD');
     expect(code(() => categoricalVerdict('k', 'ztest', undefined, three, three))).toBe('MW_ERR_DRIFT_METHOD');
+  });
+});
+
+describe('a global two-category method on a column of more categories', () => {
+  const three = new Map([['a', 10], ['b', 20], ['c', 30]]);
+  it('keeps the column on its default method and says so', () => {
+    const v = categoricalVerdict('k', 'ztest', undefined, three, three, true);
+    expect(v.method).toBe('chisquare');
+    expect(v.note).toContain('ztest does not apply');
   });
 });

@@ -5,7 +5,11 @@ import type { Store } from '../../storage/client.ts';
 import { runDrift, computeDrift, DATASET_SUBJECT } from '../../analyzer/drift/job.ts';
 import { readProfile } from '../../analyzer/drift/profile.ts';
 import { ksFromSummaries } from '../../analyzer/drift/sketch.ts';
-import { anderson, cvm, fisher, ksStatisticSorted } from '../../analyzer/stats/index.ts';
+import { anderson, cvm, energy, fisher, ksStatisticSorted, wasserstein } from '../../analyzer/stats/index.ts';
+import { fileSource } from '../../analyzer/drift/reference.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { writeResults, readResults } from '../../analyzer/results.ts';
 import { analyzerRoutes } from '../../analyzer/api.ts';
 import { HOUR, T0, normal, prng } from './seed.ts';
@@ -165,5 +169,55 @@ describe('drift from rollups', () => {
     expect(range.statusCode).toBe(200);
     expect(range.json().source).toBe('computed');
     await app.close();
+  });
+});
+
+/** A float as Python's repr (and so pandas' to_csv) writes it: exponents with at least two digits (7.6e-05). */
+function pyRepr(x: number): string {
+  // Python switches to exponent notation below 1e-4 (JavaScript only below 1e-6).
+  const text = x !== 0 && Math.abs(x) < 1e-4 ? x.toExponential() : String(x);
+  return text.replace(/e([+-])(\d)$/, 'e$10$2');
+}
+
+describe('drift jobs against files and raw windows', () => {
+  it('a reference CSV written as pandas writes it (one exponent float per column) gives numeric drift for those features', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-ref-'));
+    try {
+      const file = path.join(dir, 'train.csv');
+      const lines = [`,${FEATURES.join(',')},color`];
+      for (let i = 0; i < N; i++) {
+        // Row 7 holds one small value in every feature: what made a whole column text before.
+        const cells = FEATURES.map((f) => (i === 7 ? pyRepr(-7.6e-5) : pyRepr(values.get(f)!.ref[i])));
+        lines.push(`${i},${cells.join(',')},${i % 3 === 0 ? 'red' : 'green'}`);
+      }
+      fs.writeFileSync(file, lines.join('\n') + '\n');
+      expect(lines[8]).toContain('-7.6e-05');
+      const rows = await runDrift(store, { model: 'm', version: 'v1', window: cur, reference: fileSource(file) });
+      const drift = rows.filter((r) => r.metric === 'drift');
+      for (const f of FEATURES) expect(drift.find((r) => r.subject === f), f).toMatchObject({ method: 'wasserstein', details: { type: 'numeric' } });
+      expect(drift.filter((r) => r.status === 'drift' && r.subject.startsWith('f')).map((r) => r.subject).sort()).toEqual(['f11', 'f3', 'f7']);
+      const ds = rows.find((r) => r.subject === DATASET_SUBJECT)!;
+      expect(ds.details.skipped).toEqual([
+        { column: '', reason: 'index column (as pandas writes it)' },
+        { column: '__prediction__', reason: 'only in current' },
+        { column: 'region', reason: 'only in current' },
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a raw-row window computes every numeric method exactly on all its values (up to the exact limit)', async () => {
+    const methods = { f3: 'wasserstein', f4: 'energy', f5: 'ks' };
+    const rep = await computeDrift(store, { model: 'm', version: 'v1', window: cur, reference: { kind: 'previous' }, raw: true, options: { methods } });
+    const by = new Map(rep.columns.map((c) => [c.column, c]));
+    const v = (f: string) => values.get(f)!;
+    expect(by.get('f3')).toMatchObject({ path: 'exact', reference_n: N, current_n: N });
+    expect(by.get('f3')!.statistic).toBe(wasserstein(v('f3').ref, v('f3').cur).statistic);
+    expect(by.get('f4')!.statistic).toBe(energy(v('f4').ref, v('f4').cur));
+    expect(by.get('f5')!.statistic).toBe(ksStatisticSorted(Float64Array.from(v('f5').ref).sort(), Float64Array.from(v('f5').cur).sort()));
+    // The same window from the rollups uses the sketches.
+    const roll = await computeDrift(store, { model: 'm', version: 'v1', window: cur, reference: { kind: 'previous' }, options: { methods } });
+    expect(roll.columns.find((c) => c.column === 'f3')!.path).toBe('sketch');
   });
 });
