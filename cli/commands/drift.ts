@@ -44,7 +44,7 @@ const finiteNumber = (flag: string) => (v: string): number => {
 };
 
 /** Compares two files with an embedded ClickHouse on a temp dir; no server needed. */
-export async function driftFiles(opts: Omit<Opts, 'format'>, onProgress?: (done: number, total: number) => void): Promise<DriftReport> {
+export async function driftFiles(opts: Omit<Opts, 'format' | 'failOn'>, onProgress?: (done: number, total: number) => void): Promise<DriftReport> {
   const ref = fileSource(opts.reference);
   const cur = fileSource(opts.current);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-drift-'));
