@@ -2,6 +2,7 @@
  * Files as drift sides: both files scanned and typed together, loaded once into typed tables, and
  * profiled from those tables by ClickHouse itself.
  */
+import fs from 'node:fs';
 import type { Store } from '../../storage/client.ts';
 import { dropLoaded, loadFile, type LoadedColumn, type LoadedFile } from './file-load.ts';
 import { planColumns, type SkippedColumn } from './file-plan.ts';
@@ -28,13 +29,62 @@ export interface PreparedSides {
   release(): Promise<void>;
 }
 
+interface CachedReference {
+  key: string;
+  store: Store;
+  prepared: Promise<Omit<PreparedSides, 'cur' | 'release'>>;
+}
+
+/**
+ * One reference file against time windows (the drift jobs): loaded once and kept while the file is
+ * unchanged (same size and modification time), so that every model, segment and pass reads the
+ * same table instead of parsing the file again. A changed file replaces its table.
+ */
+const referenceCache = new Map<string, CachedReference>();
+
+const swept = new WeakSet<Store>();
+
+/** Drops reference tables a previous process left behind (the cache lives in memory only). */
+async function sweepStale(store: Store): Promise<void> {
+  if (swept.has(store)) return;
+  swept.add(store);
+  const stale = await store.query<{ name: string }>(
+    `SELECT name FROM system.tables WHERE database = {db:String} AND startsWith(name, 'drift_file_')`, { db: store.database },
+  );
+  for (const t of stale) await store.command(`DROP TABLE IF EXISTS ${store.t(t.name)}`);
+}
+
+async function cachedReference(store: Store, ref: Extract<Source, { kind: 'file' }>, cur: Source, opts: ProfileOptions): Promise<PreparedSides> {
+  await sweepStale(store);
+  const st = fs.statSync(ref.file.path, { throwIfNoEntry: false });
+  const key = JSON.stringify([st?.size, st?.mtimeMs, opts.literal, opts.prediction, [...(opts.columns ?? [])], [...(opts.categorical ?? [])]]);
+  let hit = referenceCache.get(ref.file.path);
+  if (!hit || hit.key !== key || hit.store !== store) {
+    if (hit && hit.store === store) {
+      const old = hit;
+      void old.prepared.then(async (p) => { if (p.ref.kind === 'loaded') await dropLoaded(store, p.ref.file); }).catch(() => {});
+    }
+    const prepared = loadSides(store, ref, cur, opts).then(({ ref: r, skipped, notes }) => ({ ref: r, skipped, notes }));
+    hit = { key, store, prepared };
+    referenceCache.set(ref.file.path, hit);
+    // A failed load is not cached: the next job tries again (and reports its own error).
+    prepared.catch(() => referenceCache.delete(ref.file.path));
+  }
+  const p = await hit.prepared;
+  return { ...p, cur, release: async () => {} };
+}
+
 /**
  * Scans the file sides (both together when both are files, so that a column's type is decided from
  * both), loads the compared columns into tables, and lists every other column with its reason.
  */
 export async function prepareFiles(store: Store, ref: Source, cur: Source, opts: ProfileOptions): Promise<PreparedSides> {
-  const none: PreparedSides = { ref, cur, skipped: [], notes: new Map(), release: async () => {} };
-  if (ref.kind !== 'file' && cur.kind !== 'file') return none;
+  if (ref.kind !== 'file' && cur.kind !== 'file') return { ref, cur, skipped: [], notes: new Map(), release: async () => {} };
+  if (ref.kind === 'file' && cur.kind !== 'file') return cachedReference(store, ref, cur, opts);
+  return loadSides(store, ref, cur, opts);
+}
+
+async function loadSides(store: Store, ref: Source, cur: Source, opts: ProfileOptions): Promise<PreparedSides> {
   const [rs, cs] = await Promise.all([
     ref.kind === 'file' ? scanFile(store, ref.file) : undefined,
     cur.kind === 'file' ? scanFile(store, cur.file) : undefined,

@@ -122,6 +122,18 @@ describe('drift on files written by pandas and Arrow', () => {
     expect(r.skipped[0].reason).toContain('date/time column');
   });
 
+  it('above the exact limit uses the sketches, says so (path: sketch), and stays within the documented bound', async () => {
+    const exact = byColumn(await drift('ref.csv', 'cur_shift.csv', 'ks'));
+    const sketch = byColumn(await drift('ref.csv', 'cur_shift.csv', 'ks', { exactLimit: 1000 }));
+    for (const col of NUMERIC) {
+      expect(sketch[col].path).toBe('sketch');
+      expect(Math.abs(sketch[col].statistic - exact[col].statistic), col).toBeLessThanOrEqual(0.01);
+    }
+    const w = byColumn(await drift('ref.csv', 'cur_shift.csv', 'wasserstein', { exactLimit: 1000 }));
+    expect(w.amount).toMatchObject({ path: 'sketch', drift: true });
+    expect(Math.abs(w.amount.statistic - expected.pairs.cur_shift.amount.wasserstein_norm)).toBeLessThanOrEqual(0.005);
+  });
+
   it('reports every column of either file: only on one side, types differ, all null, and resolves integer vs float', async () => {
     const r = await drift('schema_ref.csv', 'schema_cur.csv');
     expect(r.columns.map((c) => c.column).sort()).toEqual(['int_vs_float', 'x']);
