@@ -6,11 +6,11 @@ import type { Store } from '../../storage/client.ts';
 import { datasetDrift, type ColumnResult } from '../stats/index.ts';
 import { prepareFiles } from './file-profile.ts';
 import { columnRequest } from './methods.ts';
-import { compareNumeric } from './numeric.ts';
+import { compareNumeric, EXACT_LIMIT } from './numeric.ts';
 import { PREDICTION_SUBJECT, readProfile, type CategoricalColumn, type NumericColumn, type Profile, type ProfileOptions, type Source } from './profile.ts';
 import { categoricalVerdict, type ColumnDrift, type DriftOptions, type DriftReport } from './types.ts';
 
-export { EXACT_FETCH_LIMIT } from './numeric.ts';
+export { EXACT_FETCH_LIMIT, EXACT_LIMIT } from './numeric.ts';
 export type { ColumnDrift, DriftOptions, DriftReport, NullRate } from './types.ts';
 
 interface Side {
@@ -33,7 +33,10 @@ function compareCategorical(column: string, r: CategoricalColumn, c: Categorical
 export async function compareSources(store: Store, refSrc: Source, curSrc: Source, opts: DriftOptions = {}, profileOpts: ProfileOptions = {}): Promise<DriftReport> {
   const sides = await prepareFiles(store, refSrc, curSrc, profileOpts);
   try {
-    const [rp, cp] = await Promise.all([readProfile(store, sides.ref, profileOpts), readProfile(store, sides.cur, profileOpts)]);
+    // Two files within the exact limit are compared on their values alone: no sketches to build.
+    const rowsOf = (s: Source) => (s.kind === 'loaded' ? s.file.rows : Infinity);
+    const sketches = Math.max(rowsOf(sides.ref), rowsOf(sides.cur)) > (opts.exactLimit ?? EXACT_LIMIT);
+    const [rp, cp] = await Promise.all([readProfile(store, sides.ref, { ...profileOpts, sketches }), readProfile(store, sides.cur, { ...profileOpts, sketches })]);
     const report = await compareProfiles(store, { src: sides.ref, profile: rp }, { src: sides.cur, profile: cp }, opts);
     for (const col of report.columns) {
       const note = sides.notes.get(col.column);

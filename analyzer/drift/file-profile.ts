@@ -4,9 +4,9 @@
  */
 import fs from 'node:fs';
 import type { Store } from '../../storage/client.ts';
-import { dropLoaded, loadFile, type LoadedColumn, type LoadedFile } from './file-load.ts';
+import { dropLoaded, loadedFile, type LoadedColumn } from './file-load.ts';
 import { planColumns, type SkippedColumn } from './file-plan.ts';
-import { scanFile } from './file-scan.ts';
+import { scanFile, tokenParams, type FileScan } from './file-scan.ts';
 import { LEVELS_SQL } from './sketch.ts';
 import {
   MAX_CATEGORIES, numericColumn, PREDICTION_COLUMNS, PREDICTION_SUBJECT,
@@ -32,7 +32,7 @@ export interface PreparedSides {
 interface CachedReference {
   key: string;
   store: Store;
-  prepared: Promise<Omit<PreparedSides, 'cur' | 'release'>>;
+  prepared: Promise<Omit<PreparedSides, 'cur' | 'release'> & { drop: () => Promise<void> }>;
 }
 
 /**
@@ -62,15 +62,15 @@ async function cachedReference(store: Store, ref: Extract<Source, { kind: 'file'
   if (!hit || hit.key !== key || hit.store !== store) {
     if (hit && hit.store === store) {
       const old = hit;
-      void old.prepared.then(async (p) => { if (p.ref.kind === 'loaded') await dropLoaded(store, p.ref.file); }).catch(() => {});
+      void old.prepared.then((p) => p.drop()).catch(() => {});
     }
-    const prepared = loadSides(store, ref, cur, opts).then(({ ref: r, skipped, notes }) => ({ ref: r, skipped, notes }));
+    const prepared = loadSides(store, ref, cur, opts).then(({ ref: r, skipped, notes, release }) => ({ ref: r, skipped, notes, drop: release }));
     hit = { key, store, prepared };
     referenceCache.set(ref.file.path, hit);
     // A failed load is not cached: the next job tries again (and reports its own error).
     prepared.catch(() => referenceCache.delete(ref.file.path));
   }
-  const p = await hit.prepared;
+  const { drop: _drop, ...p } = await hit.prepared;
   return { ...p, cur, release: async () => {} };
 }
 
@@ -85,32 +85,33 @@ export async function prepareFiles(store: Store, ref: Source, cur: Source, opts:
 }
 
 async function loadSides(store: Store, ref: Source, cur: Source, opts: ProfileOptions): Promise<PreparedSides> {
-  const [rs, cs] = await Promise.all([
+  // Each file is parsed once, into its table; a failure drops whatever was loaded.
+  const settled = await Promise.allSettled([
     ref.kind === 'file' ? scanFile(store, ref.file) : undefined,
     cur.kind === 'file' ? scanFile(store, cur.file) : undefined,
   ]);
-  // One file against a time window: the file's columns are planned alone (the window's are typed already).
-  const only = rs ?? cs!;
-  const plan = planColumns(rs ? rs.columns : only.columns, rs && cs ? cs.columns : undefined, { categorical: opts.categorical, columns: opts.columns });
-  const loaded: LoadedFile[] = [];
-  try {
-    const sideOf = async (src: Source, scan: typeof rs, which: 'ref' | 'cur'): Promise<Source> => {
-      if (src.kind !== 'file' || !scan) return src;
-      // With a single file, its scanned columns sit in the plan's reference slot.
-      const f = await loadFile(store, scan, plan.columns, rs && cs ? which : 'ref');
-      loaded.push(f);
-      return { kind: 'loaded', file: f, subjects: new Map(f.columns.map((c) => [subjectOf(c.name, opts), c])) };
-    };
-    const [r, c] = await Promise.all([sideOf(ref, rs, 'ref'), sideOf(cur, cs, 'cur')]);
-    return {
-      ref: r, cur: c, skipped: plan.skipped,
-      notes: new Map(plan.columns.filter((p) => p.note).map((p) => [subjectOf(p.name, opts), p.note!])),
-      release: async () => { for (const f of loaded) await dropLoaded(store, f); },
-    };
-  } catch (err) {
-    for (const f of loaded) await dropLoaded(store, f).catch(() => {});
-    throw err;
+  const scans = settled.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+  const release = async () => { for (const f of scans) await dropLoaded(store, f).catch(() => {}); };
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await release();
+    throw failed.reason;
   }
+  const [rs, cs] = settled.map((r) => (r as PromiseFulfilledResult<FileScan | undefined>).value);
+  // One file against a time window: the file's columns are planned alone (the window's are typed already).
+  const columns = opts.columns && !opts.literal ? new Set([...opts.columns, ...PREDICTION_COLUMNS]) : opts.columns;
+  const plan = planColumns((rs ?? cs)!.columns, rs && cs ? cs.columns : undefined, { categorical: opts.categorical, columns });
+  const sideOf = (src: Source, scan: FileScan | undefined, which: 'ref' | 'cur'): Source => {
+    if (src.kind !== 'file' || !scan) return src;
+    // With a single file, its scanned columns sit in the plan's reference slot.
+    const f = loadedFile(scan, plan.columns, rs && cs ? which : 'ref');
+    return { kind: 'loaded', file: f, subjects: new Map(f.columns.map((c) => [subjectOf(c.name, opts), c])) };
+  };
+  return {
+    ref: sideOf(ref, rs, 'ref'), cur: sideOf(cur, cs, 'cur'), skipped: plan.skipped,
+    notes: new Map(plan.columns.filter((p) => p.note).map((p) => [subjectOf(p.name, opts), p.note!])),
+    release,
+  };
 }
 
 /** The column of a loaded side that holds a subject. */
@@ -126,18 +127,19 @@ export async function loadedProfile(store: Store, src: Extract<Source, { kind: '
   const text = entries.filter(([, c]) => c.kind === 'categorical');
   const exprs = ['count() AS __rows'];
   numeric.forEach(([, c], i) => {
-    const ok = `isFinite(assumeNotNull(${c.col}))`;
-    const v = `assumeNotNull(${c.col})`;
+    const ok = `isFinite(assumeNotNull(${c.expr}))`;
+    const v = `assumeNotNull(${c.expr})`;
     exprs.push(
-      `countIf(${c.col} IS NOT NULL AND ${ok}) AS __n${i}`, `countIf(${c.col} IS NULL) AS __z${i}`,
+      `countIf(${c.expr} IS NOT NULL AND ${ok}) AS __n${i}`, `countIf(${c.expr} IS NULL) AS __z${i}`,
       `avgIf(${v}, ${ok}) AS __mean${i}`, `stddevPopIf(${v}, ${ok}) AS __sd${i}`, `minIf(${v}, ${ok}) AS __mn${i}`, `maxIf(${v}, ${ok}) AS __mx${i}`,
-      `quantilesTDigestIf(${LEVELS_SQL})(${v}, ${c.col} IS NOT NULL AND ${ok}) AS __q${i}`,
+      // The sketch costs most of this pass; within the exact limit every method reads the values instead.
+      opts.sketches === false ? `CAST([], 'Array(Float64)') AS __q${i}` : `quantilesTDigestIf(${LEVELS_SQL})(${v}, ${c.expr} IS NOT NULL AND ${ok}) AS __q${i}`,
     );
   });
-  text.forEach(([, c], i) => exprs.push(`count(${c.col}) AS __tn${i}`));
-  const [row] = await store.query<Record<string, any>>(`SELECT ${exprs.join(', ')} FROM ${src.file.table}`);
+  text.forEach(([, c], i) => exprs.push(`count(${c.expr}) AS __tn${i}`));
+  const [row] = await store.query<Record<string, any>>(`SELECT ${exprs.join(', ')} FROM ${src.file.table}`, tokenParams());
   p.rows = Number(row.__rows);
-  numeric.forEach(([subject, c], i) => {
+  numeric.forEach(([subject], i) => {
     const n = Number(row[`__n${i}`]);
     const nulls = Number(row[`__z${i}`]);
     const col = numericColumn({ feature: subject, n, mean: row[`__mean${i}`], sd: row[`__sd${i}`], mn: row[`__mn${i}`], mx: row[`__mx${i}`], q: row[`__q${i}`] }, nulls);
@@ -146,8 +148,9 @@ export async function loadedProfile(store: Store, src: Extract<Source, { kind: '
   });
   for (const [i, [subject, c]] of text.entries()) {
     const rows = await store.query<{ cat: string; cnt: string }>(
-      `SELECT assumeNotNull(${c.col}) AS cat, count() AS cnt FROM ${src.file.table} WHERE ${c.col} IS NOT NULL
+      `SELECT assumeNotNull(${c.expr}) AS cat, count() AS cnt FROM ${src.file.table} WHERE ${c.expr} IS NOT NULL
        GROUP BY cat ORDER BY cnt DESC, cat LIMIT ${MAX_CATEGORIES}`,
+      tokenParams(),
     );
     const col: CategoricalColumn = { counts: new Map(), n: 0, nulls: p.rows - Number(row[`__tn${i}`]) };
     for (const r of rows) {

@@ -2,8 +2,12 @@
  * Reading data files as the tools that write them do (pandas, Polars, Spark, Arrow): the column
  * names, and a type per column decided from every row. ClickHouse's own schema inference looks at
  * the first rows and misses exponent floats (`-7.6e-05` makes a column text), so text formats are
- * read as strings and every value is classified here, in one aggregate pass inside ClickHouse.
+ * read as strings. Each file is parsed once, into an in-memory table holding per column its number
+ * (`n<k>`) and, for values that are not finite numbers, its text (`t<k>`); every value is then
+ * classified from that table in one aggregate pass.
  */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { MwError } from '../../core/errors.ts';
 import type { Params, Store } from '../../storage/client.ts';
 import type { FileSource } from './reference.ts';
@@ -13,6 +17,10 @@ export type ScanType = 'Int64' | 'Float64' | 'Bool' | 'String' | 'DateTime' | 'N
 
 /** One column of a scanned file, with its value classes counted over all rows. */
 export interface ScannedColumn {
+  /** Its number in the loaded table (`n<k>`, Nullable(Float64)), where the column has one. */
+  num?: string;
+  /** Its text in the loaded table (`t<k>`, Nullable(String)): the values that are not finite numbers. */
+  txt?: string;
   name: string;
   /** Position of the column in the file (0-based). */
   index: number;
@@ -30,9 +38,10 @@ export interface ScannedColumn {
   nonFinite: number;
 }
 
-/** A scanned file: its rows and columns in file order. */
+/** A scanned file: its rows and columns in file order, and the table it was loaded into. */
 export interface FileScan {
   file: FileSource;
+  table: string;
   rows: number;
   columns: ScannedColumn[];
 }
@@ -52,7 +61,6 @@ export const TRUE_TOKENS = ['True', 'true', 'TRUE'];
 export const FALSE_TOKENS = ['False', 'false', 'FALSE'];
 /** ISO-like dates and timestamps as pandas and Spark write them. */
 const DATE_RE = '^\\d{4}-\\d{2}-\\d{2}([ T]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?)?(Z|[+-]\\d{2}:?\\d{2}| UTC)?$';
-const INT_RE = '^[+-]?\\d+$';
 
 /** Bound parameters every scan and load query shares. */
 export function tokenParams(): Params {
@@ -170,26 +178,45 @@ export function nativeKind(native: string): NativeKind {
   return 'unsupported';
 }
 
-/** Aggregates that classify the values of one column (i is its position in the query). */
-function classifyExprs(kind: NativeKind, v: string, i: number): string[] {
+/** What the raw load keeps of one column, by its native kind: a number, a text, or both. */
+function loadExprs(kind: NativeKind, v: string, k: number): string[] {
+  const num = `CAST(if(isNaN(toFloat64(${v})), NULL, toFloat64(${v})) AS Nullable(Float64)) AS n${k}`;
   if (kind === 'text') {
+    // One parse per value; the token test runs only for what is not a number (multiIf short-circuits).
+    const p = `toFloat64OrNull(${v})`;
     return [
-      `countIf(${v} IS NULL OR ${v} IN {nullTokens:Array(String)}) AS n${i}`,
-      // Infinity as a token or as an overflowing number ('1e400'); numbers are the finite parses only.
-      `countIf(lower(${v}) IN {infTokens:Array(String)} OR isInfinite(ifNull(toFloat64OrNull(${v}), 0))) AS inf${i}`,
-      `countIf(isFinite(ifNull(toFloat64OrNull(${v}), nan)) AND NOT lower(${v}) IN {infTokens:Array(String)}) AS num${i}`,
-      `countIf(match(${v}, '${INT_RE}')) AS int${i}`,
-      `countIf(${v} IN {trueTokens:Array(String)} OR ${v} IN {falseTokens:Array(String)}) AS b${i}`,
-      `countIf(match(${v}, '${DATE_RE}')) AS d${i}`,
+      `CAST(multiIf(isFinite(ifNull(${p}, nan)) OR isInfinite(ifNull(${p}, 0)), ${p}, `
+        + `lower(${v}) IN {infTokens:Array(String)}, if(startsWith(${v}, '-'), -inf, inf), NULL) AS Nullable(Float64)) AS n${k}`,
+      `CAST(if(isFinite(ifNull(${p}, nan)), NULL, ${v}) AS Nullable(String)) AS t${k}`,
     ];
   }
-  if (kind === 'float') {
-    const f = `toFloat64(${v})`;
-    return [`countIf(${v} IS NULL OR isNaN(${f})) AS n${i}`, `countIf(isInfinite(${f})) AS inf${i}`];
-  }
-  if (kind === 'unsupported') return [`toUInt64(0) AS n${i}`];
-  return [`countIf(${v} IS NULL) AS n${i}`];
+  if (kind === 'int' || kind === 'float') return [num];
+  if (kind === 'bool') return [`CAST(if(${v}, 'true', 'false') AS Nullable(String)) AS t${k}`];
+  return [];
 }
+
+/** Aggregates that classify the loaded values of one column (k is its position). */
+function classifyExprs(kind: NativeKind, k: number): string[] {
+  if (kind === 'text') {
+    const n = `n${k}`;
+    const t = `t${k}`;
+    // The text tests run only where there is text (NULL for every finite number): AND short-circuits.
+    return [
+      `countIf(${n} IS NULL AND (${t} IS NULL OR ${t} IN {nullTokens:Array(String)})) AS z${k}`,
+      `countIf(isInfinite(ifNull(${n}, 0))) AS inf${k}`,
+      `countIf(isFinite(ifNull(${n}, nan))) AS num${k}`,
+      `countIf(isFinite(ifNull(${n}, nan)) AND ${n} = floor(${n})) AS int${k}`,
+      `countIf(${t} IS NOT NULL AND (${t} IN {trueTokens:Array(String)} OR ${t} IN {falseTokens:Array(String)})) AS b${k}`,
+      `countIf(${t} IS NOT NULL AND match(${t}, '${DATE_RE}')) AS d${k}`,
+    ];
+  }
+  if (kind === 'int' || kind === 'float') return [`countIf(n${k} IS NULL) AS z${k}`, `countIf(isInfinite(assumeNotNull(n${k}))) AS inf${k}`];
+  if (kind === 'bool') return [`countIf(t${k} IS NULL) AS z${k}`];
+  return [];
+}
+
+/** Files up to this size are loaded into memory (fast); larger ones into a MergeTree table on disk. */
+const MEMORY_TABLE_BYTES = 2 * 2 ** 30;
 
 /** Decides a text column's type from its value classes. */
 export function textType(c: { rows: number; nulls: number; inf: number; num: number; int: number; bools: number; dates: number }): ScanType {
@@ -210,23 +237,36 @@ export async function scanFile(store: Store, f: FileSource): Promise<FileScan> {
   const cols = await header(store, f);
   const reader = fileReader(f, cols.length);
   const kinds = cols.map((c) => nativeKind(c.native));
-  const exprs = ['count() AS __rows', ...cols.flatMap((_, i) => classifyExprs(kinds[i], reader.column(i), i))];
+  const table = store.t(`drift_file_${crypto.randomBytes(6).toString('hex')}`);
+  const loaded = cols.flatMap((_, k) => loadExprs(kinds[k], reader.column(k), k));
+  const size = fs.statSync(f.path, { throwIfNoEntry: false })?.size ?? 0;
+  const engine = size <= MEMORY_TABLE_BYTES ? 'Memory' : 'MergeTree ORDER BY tuple()';
   let row: Record<string, number | string>;
   try {
-    [row] = await store.query<Record<string, number | string>>(
-      `SELECT ${exprs.join(', ')} FROM ${reader.from}`, { ...reader.params, ...tokenParams() }, reader.settings,
+    // The drift command runs on a fresh engine with no schema; a server store has its database already.
+    await store.command(`CREATE DATABASE IF NOT EXISTS ${store.database}`);
+    await store.command(
+      `CREATE TABLE ${table} ENGINE = ${engine} AS SELECT ${loaded.length ? loaded.join(', ') : 'toUInt8(0) AS __none'} FROM ${reader.from}`,
+      { ...reader.params, ...tokenParams() }, reader.settings,
     );
+    const exprs = ['count() AS __rows', ...cols.flatMap((_, k) => classifyExprs(kinds[k], k))];
+    [row] = await store.query<Record<string, number | string>>(`SELECT ${exprs.join(', ')} FROM ${table}`, tokenParams());
   } catch (err) {
+    await store.command(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
     throw unreadable(f, err);
   }
   const rows = Number(row.__rows);
-  const columns = cols.map((c, i): ScannedColumn => {
-    const kind = kinds[i];
-    const nulls = Number(row[`n${i}`] ?? 0);
-    const base = { name: c.name, index: i, native: c.native, text: kind === 'text', untyped: isTextFormat(f), numericText: false, nulls, nonFinite: 0 };
+  const columns = cols.map((c, k): ScannedColumn => {
+    const kind = kinds[k];
+    const nulls = Number(row[`z${k}`] ?? 0);
+    const base = {
+      name: c.name, index: k, native: c.native, text: kind === 'text', untyped: isTextFormat(f), numericText: false, nulls, nonFinite: 0,
+      ...(kind === 'text' || kind === 'int' || kind === 'float' ? { num: `n${k}` } : {}),
+      ...(kind === 'text' || kind === 'bool' ? { txt: `t${k}` } : {}),
+    };
     if (kind === 'text') {
       const counts = {
-        rows, nulls, inf: Number(row[`inf${i}`]), num: Number(row[`num${i}`]), int: Number(row[`int${i}`]), bools: Number(row[`b${i}`]), dates: Number(row[`d${i}`]),
+        rows, nulls, inf: Number(row[`inf${k}`]), num: Number(row[`num${k}`]), int: Number(row[`int${k}`]), bools: Number(row[`b${k}`]), dates: Number(row[`d${k}`]),
       };
       const t = textType(counts);
       const numeric = t === 'Int64' || t === 'Float64';
@@ -236,9 +276,9 @@ export async function scanFile(store: Store, f: FileSource): Promise<FileScan> {
     }
     if (kind === 'unsupported') return { ...base, type: 'Unsupported' };
     if (nulls === rows) return { ...base, type: 'Null' };
-    if (kind === 'float') return { ...base, type: 'Float64', nonFinite: Number(row[`inf${i}`]) };
+    if (kind === 'float') return { ...base, type: 'Float64', nonFinite: Number(row[`inf${k}`]) };
     const type: Record<string, ScanType> = { int: 'Int64', bool: 'Bool', date: 'DateTime', nothing: 'Null' };
     return { ...base, type: type[kind] };
   });
-  return { file: f, rows, columns };
+  return { file: f, table, rows, columns };
 }

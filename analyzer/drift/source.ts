@@ -2,7 +2,7 @@
  * What a drift side is read from and what its profile holds, plus the SQL pieces every reader
  * shares: the window filter for raw rows and rollups, and file() access for reference files.
  */
-import type { Params, Store } from '../../storage/client.ts';
+import type { Params } from '../../storage/client.ts';
 import { windowParams, type Window } from '../window.ts';
 import type { LoadedColumn, LoadedFile } from './file-load.ts';
 import type { FileSource } from './reference.ts';
@@ -68,6 +68,8 @@ export interface ProfileOptions {
   columns?: ReadonlySet<string>;
   /** Files: keep every column under its own name (no prediction subject). */
   literal?: boolean;
+  /** Loaded files: build quantile sketches (false when every column is within the exact limit and sketches would go unused). */
+  sketches?: boolean;
   /** Raw windows: rows digested into quantile sketches before sampling starts (default SKETCH_SAMPLE_ROWS). */
   sketchSampleRows?: number;
 }

@@ -13,7 +13,7 @@ function valueQuery(store: Store, src: Source, column: string): { sql: string; p
   if (src.kind === 'loaded') {
     const c = src.subjects.get(column);
     if (!c || c.kind !== 'numeric') throw new MwError('MW_ERR_DRIFT_METHOD', `${src.file.path}: no numeric column ${column}`, { column });
-    return { sql: `SELECT assumeNotNull(${c.col}) AS v FROM ${src.file.table} WHERE ${c.col} IS NOT NULL AND isFinite(v)`, params: {} };
+    return { sql: `SELECT assumeNotNull(${c.expr}) AS v FROM ${src.file.table} WHERE ${c.expr} IS NOT NULL AND isFinite(v)`, params: {} };
   }
   const { where, params } = sourceWhere({ ...src, kind: 'raw' } as Extract<Source, { kind: 'raw' }>, 'ts');
   const expr = column === PREDICTION_SUBJECT ? 'assumeNotNull(prediction_value)' : 'features_num[{col:String}]';
