@@ -37,9 +37,11 @@ async function writeFiles(rows: number): Promise<{ ref: string; cur: string }> {
       const v = i === 0 ? `randNormal(0, 1e-5, number * 31 + ${i})` : `${i} + (1 + ${i} / 10) * randNormal(${shift}, 1, number * 31 + ${i})`;
       return `if(rand(number * 31 + ${i + 100}) % 1000 = 0, NULL, ${v}) AS f${i}`;
     });
+    // pandas' header: an empty name for the index, then the columns; ClickHouse appends the rows.
+    fs.writeFileSync(file, `,${Array.from({ length: COLUMNS }, (_, i) => `f${i}`).join(',')}\n`);
     await store.command(
-      `INSERT INTO FUNCTION file({p:String}, 'CSVWithNames') SELECT number AS \`\`, ${cols.join(', ')} FROM numbers({n:UInt64})
-       SETTINGS engine_file_truncate_on_insert = 1, output_format_csv_null_representation = ''`,
+      `INSERT INTO FUNCTION file({p:String}, 'CSV') SELECT number, ${cols.join(', ')} FROM numbers({n:UInt64})
+       SETTINGS format_csv_null_representation = ''`,
       { p: file, n: rows },
     );
   }

@@ -123,7 +123,7 @@ export async function compareNumeric(store: Store, column: string, ref: NumericS
   const exactLimit = opts.exactLimit ?? EXACT_LIMIT;
   const exact = exactable(ref.src) && exactable(cur.src);
   if (exact && nR <= exactLimit && nC <= exactLimit) {
-    [raw.ref, raw.cur] = [await fetchSortedValues(store, ref.src, column), await fetchSortedValues(store, cur.src, column)];
+    [raw.ref, raw.cur] = await Promise.all([fetchSortedValues(store, ref.src, column), fetchSortedValues(store, cur.src, column)]);
   }
   const limit = exact ? exactLimit : opts.exactFetchLimit ?? EXACT_FETCH_LIMIT;
   const fetchSide = async (which: 'ref' | 'cur') => {
