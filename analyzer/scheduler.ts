@@ -109,8 +109,11 @@ export async function runAll(store: Store, config: Config, log: AnalyzerLog, now
   return summary;
 }
 
-/** Starts the analyzer: a pass every `analyzer.intervalMs`, never two at once; `stop` waits for the pass in flight. */
-export function startAnalyzer(deps: { store: Store; config: Config; log: AnalyzerLog }): Analyzer {
+/**
+ * Starts the analyzer: a pass every `analyzer.intervalMs`, never two at once; `stop` waits for the
+ * pass in flight. `onPass` hears of every completed pass (serve's summary line counts them).
+ */
+export function startAnalyzer(deps: { store: Store; config: Config; log: AnalyzerLog; onPass?: (summary: RunSummary) => void }): Analyzer {
   const { store, config, log } = deps;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -118,7 +121,10 @@ export function startAnalyzer(deps: { store: Store; config: Config; log: Analyze
   const runOnce = (now?: Date): Promise<RunSummary> => {
     // A pass asked for while one runs waits for it, so passes never overlap.
     const prev = inFlight ?? Promise.resolve(undefined);
-    const next = prev.catch(() => undefined).then(() => runAll(store, config, log, now ?? new Date()));
+    const next = prev.catch(() => undefined).then(() => runAll(store, config, log, now ?? new Date())).then((summary) => {
+      deps.onPass?.(summary);
+      return summary;
+    });
     inFlight = next;
     void next.finally(() => { if (inFlight === next) inFlight = undefined; }).catch(() => undefined);
     return next;

@@ -14,6 +14,7 @@ import { installAuth } from './auth/hook.ts';
 import { AuthKeys } from './auth/key-source.ts';
 import { checkExposure, isLoopback, tlsOptions } from './auth/exposure.ts';
 import { compilePrivacy } from './privacy/policy.ts';
+import { RequestLogController } from './request-log.ts';
 
 /** The running collector: the fastify app and what it writes through. */
 export interface Collector {
@@ -43,6 +44,8 @@ export function buildCollector(opts: { store: Store; config: Config; logger: Log
   const app: FastifyInstance = Fastify({
     ...(https ? { https } : {}),
     loggerInstance: opts.logger as unknown as FastifyBaseLogger,
+    // Request-by-request lines at debug only: at info they would outnumber everything else.
+    logController: new RequestLogController(),
     bodyLimit: config.server.bodyLimitBytes,
     // Give in-flight requests time to finish on shutdown, then cut idle keep-alives.
     forceCloseConnections: 'idle',
@@ -84,8 +87,9 @@ export function buildCollector(opts: { store: Store; config: Config; logger: Log
   });
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 
-  // Per-request logging would cost more than the ingest itself: only warnings and errors.
-  app.register(ingestRoutes, { ingestor, bodyLimitBytes: config.server.bodyLimitBytes, maxRssBytes: config.server.maxRssBytes, logLevel: 'warn' });
-  app.register(readRoutes, { store, logLevel: 'warn' });
+  // No route log level of their own: the log controller keeps per-request lines at debug, so
+  // `--log-level debug` shows ingest and reads too.
+  app.register(ingestRoutes, { ingestor, bodyLimitBytes: config.server.bodyLimitBytes, maxRssBytes: config.server.maxRssBytes });
+  app.register(readRoutes, { store });
   return { app, writer, ingestor, registry };
 }

@@ -120,12 +120,22 @@ export interface MigrateResult {
   version: string;
 }
 
+/** Where a migration run is, for a progress display: the pending migration and statement about to run. */
+export interface MigrateProgress {
+  /** 1-based position among the pending migrations. */
+  index: number;
+  total: number;
+  name: string;
+  statement: number;
+  statements: number;
+}
+
 /**
  * Applies the migrations not yet recorded in `schema_migrations`. Idempotent: every statement is
  * IF NOT EXISTS, so a run cut off half-way is finished by the next one; a migration is recorded
  * only after all its statements succeeded.
  */
-export async function migrate(store: Store, opts: { cluster?: string; log?: (msg: string) => void } = {}): Promise<MigrateResult> {
+export async function migrate(store: Store, opts: { cluster?: string; log?: (msg: string) => void; progress?: (p: MigrateProgress) => void } = {}): Promise<MigrateResult> {
   const version = await store.serverVersion();
   checkVersion(version);
   const render: RenderOptions = { database: store.database, cluster: opts.cluster };
@@ -137,7 +147,9 @@ export async function migrate(store: Store, opts: { cluster?: string; log?: (msg
   );
   const byVersion = new Map(done.map((r) => [Number(r.version), r]));
   const result: MigrateResult = { applied: [], alreadyApplied: [], version };
-  for (const m of loadMigrations(render)) {
+  const migrations = loadMigrations(render);
+  const total = migrations.filter((m) => !byVersion.has(m.version)).length;
+  for (const m of migrations) {
     const prev = byVersion.get(m.version);
     if (prev) {
       if (prev.checksum !== m.checksum) {
@@ -148,6 +160,7 @@ export async function migrate(store: Store, opts: { cluster?: string; log?: (msg
     }
     opts.log?.(`applying migration ${m.name} (${m.statements.length} statements)`);
     for (const [i, stmt] of m.statements.entries()) {
+      opts.progress?.({ index: result.applied.length + 1, total, name: m.name, statement: i + 1, statements: m.statements.length });
       try {
         await store.command(stmt);
       } catch (err) {

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { kafkaConfigured, kafkaOptionsFromConfig, parseTopicsSpec, startKafkaIngest } from '../../collector/kafka/index.ts';
-import { createLogger, fail, loadCliConfig, withStorageOptions, type CommonOptions } from '../context.ts';
+import { createLogger, fail, listenText, loadCliConfig, logFormat, printListening, withStorageOptions, type CommonOptions } from '../context.ts';
 import { openCollector, stopOnSignals, type Stoppable } from '../ingest-process.ts';
+import { startSummary } from '../summary.ts';
 
 interface CollectorOptions extends CommonOptions {
   host?: string;
@@ -57,13 +58,14 @@ export function registerCollector(program: Command): void {
     const parts: Stoppable[] = [];
     stopOnSignals({ log, message: 'shutting down: finishing requests and the Kafka chunk in progress, flushing queued rows', collector, store, parts });
     try {
-      const address = await collector.app.listen({ host: config.server.host, port: config.server.port });
-      log.info({ address, mode: store.mode }, 'modelwatch collector listening');
+      const address = await collector.app.listen({ host: config.server.host, port: config.server.port, ...listenText(config, 'modelwatch collector') });
+      if (logFormat(config) === 'json') log.info({ address, mode: store.mode }, 'modelwatch collector listening');
       if (kafkaOptions) {
         parts.push(await startKafkaIngest(kafkaOptions, { ingestor: collector.ingestor, store, log, registry: collector.registry }));
       }
+      parts.push(startSummary({ log, registry: collector.registry, everyMs: config.log.summaryIntervalMs }));
       const topics = kafkaOptions ? [...kafkaOptions.topics.predictions, ...kafkaOptions.topics.otlpLogs] : [];
-      process.stderr.write(`modelwatch collector listening on ${address}${topics.length ? `, consuming Kafka topics ${topics.join(', ')}` : ''}\n`);
+      printListening(config, `modelwatch collector listening on ${address}${topics.length ? `, consuming Kafka topics ${topics.join(', ')}` : ''}`);
     } catch (err) {
       fail(err);
     }

@@ -40,7 +40,7 @@ export function registerKeys(program: Command): void {
     const hash = hashKey(key);
     const entry = { id: o.id, hash, ...(o.tenant.length ? { tenants: o.tenant } : {}), ...(models.length ? { models } : {}), access };
     if (o.store) {
-      const store = await openStore(config, createLogger({ ...config, log: { level: 'warn' } })).catch(fail);
+      const store = await openStore(config, createLogger({ ...config, log: { ...config.log, level: 'warn' } })).catch(fail);
       try {
         await store.insert('api_keys', [{ id: o.id, hash, tenants: o.tenant, models, access, revoked: 0, comment: o.comment ?? '', ver: Date.now() }]);
       } catch (err) {
@@ -56,7 +56,7 @@ export function registerKeys(program: Command): void {
 
   withStorageOptions(keys.command('list').description('list the keys stored in the api_keys table (ids and scopes, never secrets)')).action(async (o: CommonOptions) => {
     const config = loadCliConfig(o);
-    const store = await openStore(config, createLogger({ ...config, log: { level: 'warn' } })).catch(fail);
+    const store = await openStore(config, createLogger({ ...config, log: { ...config.log, level: 'warn' } })).catch(fail);
     try {
       const rows = await store.query<{ id: string; tenants: string[]; models: string[]; access: string[]; revoked: number; comment: string }>(
         `SELECT id, argMax(tenants, ver) AS tenants, argMax(models, ver) AS models, argMax(access, ver) AS access,
@@ -75,7 +75,7 @@ export function registerKeys(program: Command): void {
 
   withStorageOptions(keys.command('revoke').description('revoke a key stored in the api_keys table').requiredOption('--id <id>', 'key id')).action(async (o: CommonOptions & { id: string }) => {
     const config = loadCliConfig(o);
-    const store = await openStore(config, createLogger({ ...config, log: { level: 'warn' } })).catch(fail);
+    const store = await openStore(config, createLogger({ ...config, log: { ...config.log, level: 'warn' } })).catch(fail);
     try {
       const rows = await store.query<{ hash: string; tenants: string[]; models: string[]; access: string[]; comment: string }>(
         `SELECT argMax(hash, ver) AS hash, argMax(tenants, ver) AS tenants, argMax(models, ver) AS models, argMax(access, ver) AS access, argMax(comment, ver) AS comment

@@ -193,6 +193,8 @@ export const configSchema = {
       default: {},
       properties: {
         level: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+        format: { type: 'string', enum: ['auto', 'json', 'pretty'], default: 'auto' },
+        summaryIntervalMs: { type: 'integer', default: 60000, minimum: 0, maximum: 86400000 },
       },
     },
   },
@@ -268,7 +270,13 @@ export interface Config {
     chunkMaxRows: number;
     chunkMaxBytes: number;
   };
-  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  log: {
+    level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+    /** json: pino lines; pretty: one short line per event for people; auto: pretty when stdout is a terminal. */
+    format: 'auto' | 'json' | 'pretty';
+    /** How often serve and collector log one summary line of what was ingested and analysed (0 = never). */
+    summaryIntervalMs: number;
+  };
 }
 
 /** Environment variables that map onto config keys (MODELWATCH_<SECTION>_<KEY>). */
@@ -287,6 +295,7 @@ export const ENV_KEYS: Record<string, string> = {
   MODELWATCH_SPOOL_DIR: 'spool.dir',
   MODELWATCH_SPOOL_MAX_BYTES: 'spool.maxBytes',
   MODELWATCH_LOG_LEVEL: 'log.level',
+  MODELWATCH_LOG_FORMAT: 'log.format',
   MODELWATCH_KAFKA_BROKERS: 'kafka.brokers',
   MODELWATCH_KAFKA_GROUP_ID: 'kafka.groupId',
   MODELWATCH_CLICKHOUSE_CLUSTER: 'storage.cluster',
