@@ -5,7 +5,10 @@
  * the sketch KS of both paths against the exact KS, and scipy's ks_2samp and wasserstein_distance
  * on the same data as the peer.
  *
- *   node --expose-gc bin/run-ts.mjs bench/drift.bench.ts [--rows 10000000] [--runs 3] [--peer-features 2] [--no-peer]
+ * Then (unless `--no-files`) bench/drift-files.bench.ts: `modelwatch drift` on two large CSV files
+ * beside pandas + scipy, in its own process (one embedded engine per process).
+ *
+ *   node --expose-gc bin/run-ts.mjs bench/drift.bench.ts [--rows 10000000] [--runs 3] [--peer-features 2] [--no-peer] [--no-files] [--file-rows 1000000]
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -138,3 +141,9 @@ print(f"{tl:.3f}")`;
 console.log(`targets: <= 1 s from rollups (${results.rollup.s <= 1 ? 'met' : 'MISSED'}), <= 5 s from raw rows (${results.raw.s <= 5 ? 'met' : 'MISSED'}); load average ${load()}`);
 await store.close();
 fs.rmSync(dir, { recursive: true, force: true });
+
+if (!process.argv.includes('--no-files')) {
+  console.log('\n== modelwatch drift on CSV files ==');
+  const pass = ['--file-rows', arg('file-rows', '1000000'), '--runs', String(RUNS), ...(PEER ? [] : ['--no-peer'])];
+  execFileSync(process.execPath, ['--expose-gc', 'bin/run-ts.mjs', 'bench/drift-files.bench.ts', ...pass], { stdio: 'inherit' });
+}

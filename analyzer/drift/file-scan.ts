@@ -148,7 +148,8 @@ async function header(store: Store, f: FileSource): Promise<{ name: string; nati
       return desc.map((_, i) => ({ name: (row?.[`c${i}`] ?? '').replace(i === 0 ? /^\uFEFF/ : /^$/, ''), native: 'Nullable(String)' }));
     }
     const desc = await store.query<{ name: string; type: string }>(`DESCRIBE file({path:String}, '${f.format}')`, { path: f.path }, readSettings(f));
-    return desc.map((d) => ({ name: d.name, native: d.type }));
+    // Nested types come back on several lines: one line in reports.
+    return desc.map((d) => ({ name: d.name, native: d.type.replace(/\s+/g, ' ').replace(/\( /g, '(') }));
   } catch (err) {
     throw unreadable(f, err);
   }
@@ -234,13 +235,15 @@ export function textType(c: { rows: number; nulls: number; inf: number; num: num
  * columns are classified too, so numeric text can be matched against a numeric column later.
  */
 export async function scanFile(store: Store, f: FileSource): Promise<FileScan> {
+  const st = fs.statSync(f.path, { throwIfNoEntry: false });
+  if (!st) throw new MwError('MW_ERR_REFERENCE_UNREADABLE', `${f.path}: no such file`, { path: f.path });
+  if (!st.isFile()) throw new MwError('MW_ERR_REFERENCE_UNREADABLE', `${f.path}: not a file`, { path: f.path });
   const cols = await header(store, f);
   const reader = fileReader(f, cols.length);
   const kinds = cols.map((c) => nativeKind(c.native));
   const table = store.t(`drift_file_${crypto.randomBytes(6).toString('hex')}`);
   const loaded = cols.flatMap((_, k) => loadExprs(kinds[k], reader.column(k), k));
-  const size = fs.statSync(f.path, { throwIfNoEntry: false })?.size ?? 0;
-  const engine = size <= MEMORY_TABLE_BYTES ? 'Memory' : 'MergeTree ORDER BY tuple()';
+  const engine = st.size <= MEMORY_TABLE_BYTES ? 'Memory' : 'MergeTree ORDER BY tuple()';
   let row: Record<string, number | string>;
   try {
     // The drift command runs on a fresh engine with no schema; a server store has its database already.
