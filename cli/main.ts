@@ -3,6 +3,7 @@ import { registerServe } from './commands/serve.ts';
 import { registerCollector } from './commands/collector.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerDrift } from './commands/drift.ts';
+import { registerCheck } from './commands/check.ts';
 import { registerAnalyzer } from './commands/analyzer.ts';
 import { registerAlerts } from './commands/alerts.ts';
 import { registerDemo } from './commands/demo.ts';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerAnalyzer(program);
   registerDrift(program);
+  registerCheck(program);
   registerAlerts(program);
   registerDemo(program);
   registerKeys(program);

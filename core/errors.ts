@@ -28,6 +28,7 @@ export const ERRORS = {
   MW_ERR_REFERENCE_INVALID: { status: 400, message: 'invalid drift reference' },
   MW_ERR_REFERENCE_UNREADABLE: { status: 400, message: 'the drift reference cannot be read' },
   MW_ERR_DRIFT_METHOD: { status: 400, message: 'unknown or inapplicable drift method' },
+  MW_ERR_CONTRACT_INVALID: { status: 400, message: 'invalid data contract' },
   MW_ERR_SPOOL_FULL: { status: 503, message: 'ClickHouse is unavailable and the local spool is full; retry later' },
   MW_ERR_UNAUTHORIZED: { status: 401, message: 'missing or unknown API key' },
   MW_ERR_FORBIDDEN: { status: 403, message: 'the API key does not allow this' },
