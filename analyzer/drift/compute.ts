@@ -6,7 +6,7 @@ import type { Store } from '../../storage/client.ts';
 import { datasetDrift, type ColumnResult } from '../stats/index.ts';
 import { prepareFiles } from './file-profile.ts';
 import { columnRequest } from './methods.ts';
-import { compareNumeric, EXACT_LIMIT } from './numeric.ts';
+import { compareNumeric, EXACT_LIMIT, fetchExact, type NumericSide } from './numeric.ts';
 import { PREDICTION_SUBJECT, readProfile, type CategoricalColumn, type NumericColumn, type Profile, type ProfileOptions, type Source } from './profile.ts';
 import { categoricalVerdict, type ColumnDrift, type DriftOptions, type DriftReport } from './types.ts';
 
@@ -63,7 +63,24 @@ async function compareProfiles(store: Store, ref: Side, cur: Side, opts: DriftOp
     referenceRows: rp.rows, currentRows: cp.rows,
   };
   const nullThreshold = opts.nullRateThreshold ?? 0.05;
+  // The next column's exact values are read while this one is computed (ClickHouse sorts on its own
+  // threads while Node runs the statistics); at most two columns' values are held at a time.
+  const sidesOf = (name: string): [NumericSide, NumericSide] | undefined => {
+    const r = rp.numeric.get(name);
+    const c = cp.numeric.get(name);
+    return r && c ? [{ src: ref.src, col: r }, { src: cur.src, col: c }] : undefined;
+  };
+  const prefetch = (name: string | undefined) => {
+    const s = name === undefined ? undefined : sidesOf(name);
+    if (!s) return undefined;
+    const p = fetchExact(store, name!, s[0], s[1], opts);
+    p?.catch(() => {}); // an error surfaces when the column itself is compared
+    return p;
+  };
+  let next = prefetch(names[0]);
   for (const [i, name] of names.entries()) {
+    const current = next;
+    next = prefetch(names[i + 1]);
     const tr = typeOf(rp, name);
     const tc = typeOf(cp, name);
     if (!tr) { report.schema.added.push(name); report.skipped.push({ column: name, reason: 'only in current' }); continue; }
@@ -83,7 +100,7 @@ async function compareProfiles(store: Store, ref: Side, cur: Side, opts: DriftOp
       continue;
     }
     const col = type === 'numeric'
-      ? await compareNumeric(store, name, { src: ref.src, col: rp.numeric.get(name) ?? EMPTY_NUMERIC }, { src: cur.src, col: cp.numeric.get(name) ?? EMPTY_NUMERIC }, opts)
+      ? await compareNumeric(store, name, { src: ref.src, col: rp.numeric.get(name) ?? EMPTY_NUMERIC }, { src: cur.src, col: cp.numeric.get(name) ?? EMPTY_NUMERIC }, opts, current)
       : compareCategorical(name, rp.categorical.get(name) ?? EMPTY_CATEGORICAL, cp.categorical.get(name) ?? EMPTY_CATEGORICAL, opts);
     // Raw windows read from a row sample say so, with the strides (those value counts are estimates).
     const rs = rp.rowSample?.estimated.includes(name) ? rp.rowSample.stride : 1;

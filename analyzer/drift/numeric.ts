@@ -30,6 +30,15 @@ function exactable(src: Source): boolean {
   return src.kind === 'loaded' || src.kind === 'raw';
 }
 
+/** Both sides' values of a column, when the exact path applies to it; undefined otherwise. */
+export function fetchExact(store: Store, column: string, ref: NumericSide, cur: NumericSide, opts: DriftOptions): Promise<[ValueSample, ValueSample]> | undefined {
+  const limit = opts.exactLimit ?? EXACT_LIMIT;
+  const nR = ref.col.summary.n;
+  const nC = cur.col.summary.n;
+  if (!exactable(ref.src) || !exactable(cur.src) || nR === 0 || nC === 0 || nR > limit || nC > limit) return undefined;
+  return Promise.all([fetchSortedValues(store, ref.src, column), fetchSortedValues(store, cur.src, column)]);
+}
+
 /** One side of a comparison: where to read raw values, and its profile entry. */
 export interface NumericSide {
   src: Source;
@@ -106,7 +115,9 @@ function sketchCounts(s: QuantileSummary): Map<string, number> {
 }
 
 /** Compares one numeric column; reads raw values only where the method needs them (bounded by the fetch limit). */
-export async function compareNumeric(store: Store, column: string, ref: NumericSide, cur: NumericSide, opts: DriftOptions): Promise<ColumnDrift> {
+export async function compareNumeric(
+  store: Store, column: string, ref: NumericSide, cur: NumericSide, opts: DriftOptions, prefetched?: Promise<[ValueSample, ValueSample]>,
+): Promise<ColumnDrift> {
   const r = ref.col;
   const c = cur.col;
   const nR = r.summary.n;
@@ -122,9 +133,8 @@ export async function compareNumeric(store: Store, column: string, ref: NumericS
   // Exact where cheap: both sides within the exact limit are read in full, and every method below runs on them.
   const exactLimit = opts.exactLimit ?? EXACT_LIMIT;
   const exact = exactable(ref.src) && exactable(cur.src);
-  if (exact && nR <= exactLimit && nC <= exactLimit) {
-    [raw.ref, raw.cur] = await Promise.all([fetchSortedValues(store, ref.src, column), fetchSortedValues(store, cur.src, column)]);
-  }
+  const both = prefetched ?? fetchExact(store, column, ref, cur, opts);
+  if (both) [raw.ref, raw.cur] = await both;
   const limit = exact ? exactLimit : opts.exactFetchLimit ?? EXACT_FETCH_LIMIT;
   const fetchSide = async (which: 'ref' | 'cur') => {
     raw[which] ??= await fetchNumericSample(store, sides[which].src, column, limit);
