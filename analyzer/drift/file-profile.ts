@@ -41,6 +41,8 @@ interface CachedReference {
  * same table instead of parsing the file again. A changed file replaces its table.
  */
 const referenceCache = new Map<string, CachedReference>();
+/** A cached reference lives as long as the server: in memory only when small, else on disk. */
+const REFERENCE_MEMORY_BYTES = 256 * 2 ** 20;
 
 const swept = new WeakSet<Store>();
 
@@ -64,7 +66,7 @@ async function cachedReference(store: Store, ref: Extract<Source, { kind: 'file'
       const old = hit;
       void old.prepared.then((p) => p.drop()).catch(() => {});
     }
-    const prepared = loadSides(store, ref, cur, opts).then(({ ref: r, skipped, notes, release }) => ({ ref: r, skipped, notes, drop: release }));
+    const prepared = loadSides(store, ref, cur, opts, REFERENCE_MEMORY_BYTES).then(({ ref: r, skipped, notes, release }) => ({ ref: r, skipped, notes, drop: release }));
     hit = { key, store, prepared };
     referenceCache.set(ref.file.path, hit);
     // A failed load is not cached: the next job tries again (and reports its own error).
@@ -84,11 +86,11 @@ export async function prepareFiles(store: Store, ref: Source, cur: Source, opts:
   return loadSides(store, ref, cur, opts);
 }
 
-async function loadSides(store: Store, ref: Source, cur: Source, opts: ProfileOptions): Promise<PreparedSides> {
+async function loadSides(store: Store, ref: Source, cur: Source, opts: ProfileOptions, memoryBytes?: number): Promise<PreparedSides> {
   // Each file is parsed once, into its table; a failure drops whatever was loaded.
   const settled = await Promise.allSettled([
-    ref.kind === 'file' ? scanFile(store, ref.file) : undefined,
-    cur.kind === 'file' ? scanFile(store, cur.file) : undefined,
+    ref.kind === 'file' ? scanFile(store, ref.file, { memoryBytes }) : undefined,
+    cur.kind === 'file' ? scanFile(store, cur.file, { memoryBytes }) : undefined,
   ]);
   const scans = settled.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
   const release = async () => { for (const f of scans) await dropLoaded(store, f).catch(() => {}); };

@@ -216,8 +216,11 @@ function classifyExprs(kind: NativeKind, k: number): string[] {
   return [];
 }
 
-/** Files up to this size are loaded into memory (fast); larger ones into a MergeTree table on disk. */
-const MEMORY_TABLE_BYTES = 2 * 2 ** 30;
+/**
+ * Files up to this size are loaded into memory (fast: the drift command's tables live for one
+ * comparison); larger ones into a MergeTree table on disk.
+ */
+export const MEMORY_TABLE_BYTES = 2 * 2 ** 30;
 
 /** Decides a text column's type from its value classes. */
 export function textType(c: { rows: number; nulls: number; inf: number; num: number; int: number; bools: number; dates: number }): ScanType {
@@ -234,7 +237,7 @@ export function textType(c: { rows: number; nulls: number; inf: number; num: num
  * are typed by their values; typed formats (Parquet, NDJSON) keep their types, except that string
  * columns are classified too, so numeric text can be matched against a numeric column later.
  */
-export async function scanFile(store: Store, f: FileSource): Promise<FileScan> {
+export async function scanFile(store: Store, f: FileSource, opts: { memoryBytes?: number } = {}): Promise<FileScan> {
   const st = fs.statSync(f.path, { throwIfNoEntry: false });
   if (!st) throw new MwError('MW_ERR_REFERENCE_UNREADABLE', `${f.path}: no such file`, { path: f.path });
   if (!st.isFile()) throw new MwError('MW_ERR_REFERENCE_UNREADABLE', `${f.path}: not a file`, { path: f.path });
@@ -243,7 +246,7 @@ export async function scanFile(store: Store, f: FileSource): Promise<FileScan> {
   const kinds = cols.map((c) => nativeKind(c.native));
   const table = store.t(`drift_file_${crypto.randomBytes(6).toString('hex')}`);
   const loaded = cols.flatMap((_, k) => loadExprs(kinds[k], reader.column(k), k));
-  const engine = st.size <= MEMORY_TABLE_BYTES ? 'Memory' : 'MergeTree ORDER BY tuple()';
+  const engine = st.size <= (opts.memoryBytes ?? MEMORY_TABLE_BYTES) ? 'Memory' : 'MergeTree ORDER BY tuple()';
   let row: Record<string, number | string>;
   try {
     // The drift command runs on a fresh engine with no schema; a server store has its database already.
