@@ -75,8 +75,8 @@ const fail = (observed: Json, expected: Json, message: string): Verdict => ({ st
 const skip = (expected: Json, reason: string): Verdict => ({ status: 'skip', observed: null, expected, message: reason });
 
 /** Why value checks cannot run on this column, if they cannot. */
-function valuesUnjudgeable(c: ColumnContract, o: ObservedColumn): string | undefined {
-  if (o.type === 'null') return 'no values (all null)';
+function valuesUnjudgeable(c: ColumnContract, o: ObservedColumn, rows: number): string | undefined {
+  if (o.type === 'null') return rows === 0 ? 'the file has no rows' : 'no values (all null)';
   if (c.type && !typeMatches(c.type, o)) return `type is ${o.type} (${o.detail}), not ${c.type}`;
   return undefined;
 }
@@ -103,7 +103,7 @@ function judge(e: Expectation, name: string, c: ColumnContract, o: ObservedColum
   switch (e) {
     case 'type': {
       const m = typeMatches(c.type!, o);
-      if (m === undefined) return skip(c.type!, 'type unknown: every value is null');
+      if (m === undefined) return skip(c.type!, rows === 0 ? 'type unknown: the file has no rows' : 'type unknown: every value is null');
       return m ? pass(o.type, c.type!, `${name} is ${c.type}`) : fail(o.type, c.type!, `${name} holds ${o.type} values (${o.detail}), expected ${c.type}`);
     }
     case 'not_null':
@@ -120,7 +120,7 @@ function judge(e: Expectation, name: string, c: ColumnContract, o: ObservedColum
     const d = obs.drift;
     return driftVerdict(name, 'skipped' in d ? undefined : d.columns.get(name), 'skipped' in d ? d.skipped : undefined, expected.drift);
   }
-  const why = valuesUnjudgeable(c, o);
+  const why = valuesUnjudgeable(c, o, rows);
   if (why) return skip(expected[e], why);
   switch (e) {
     case 'finite':

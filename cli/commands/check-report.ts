@@ -102,7 +102,8 @@ export function xmlEscape(s: string): string {
  */
 export function toJunit(results: CheckResult[], m: CheckMeta): string {
   const s = summarize(results);
-  const a = (k: string, v: string | number) => `${k}="${xmlEscape(String(v))}"`;
+  // Tabs and line ends in an attribute are written as references: a parser would turn them into spaces.
+  const a = (k: string, v: string | number) => `${k}="${xmlEscape(String(v)).replace(/[\t\n\r]/g, (ch) => `&#${ch.charCodeAt(0)};`)}"`;
   const time = m.seconds.toFixed(3);
   const suite = `modelwatch check ${path.basename(m.current)}`;
   const props: [string, string][] = [['current', m.current], ['contract', contractName(m)], ['rows', String(m.rows.current)]];

@@ -7,7 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { contractToYaml, parseContract, type Contract } from '../../analyzer/check/contract.ts';
+import { contractToYaml, driftSpec, parseContract, type Contract } from '../../analyzer/check/contract.ts';
+import type { ObservedColumn } from '../../analyzer/check/observed.ts';
+import { CATEGORICAL_METHODS } from '../../analyzer/drift/methods.ts';
+import type { DriftMethod } from '../../analyzer/stats/index.ts';
 import { evaluate, summarize, type CheckResult } from '../../analyzer/check/evaluate.ts';
 import { learnContract } from '../../analyzer/check/learn.ts';
 import { observeDrift, observeFile } from '../../analyzer/check/observe.ts';
@@ -84,7 +87,7 @@ export async function checkFiles(o: { reference?: string; current: string; contr
       contract = learnContract(learnt);
     }
     const facts = await observeFile(store, cur, contract);
-    const drift = ref ? await observeDrift(store, ref, cur, contract) : { skipped: 'no --reference given' };
+    const drift = ref ? await observeDrift(store, ref, cur, contract).catch((err) => { throw namedMethodError(err, contract, facts.columns, o.contract); }) : { skipped: 'no --reference given' };
     if (!('skipped' in drift)) refRows = drift.referenceRows;
     const results = evaluate(contract, { ...facts, drift });
     const meta: CheckMeta = {
@@ -93,6 +96,21 @@ export async function checkFiles(o: { reference?: string; current: string; contr
     };
     return { results, meta };
   });
+}
+
+/**
+ * A drift method that does not apply to a column's values (`ks` on text, where the contract gives
+ * the column no type; `ztest` on three categories) is said with the contract file and the columns
+ * that set a method the values cannot take, since the statistics' own message may name neither.
+ */
+function namedMethodError(err: unknown, contract: Contract, columns: ObservedColumn[], file: string | undefined): unknown {
+  if (!isMwError(err, 'MW_ERR_DRIFT_METHOD') || !file) return err;
+  const suspects = columns.filter((o) => {
+    const m = (contract.columns[o.name] ? driftSpec(contract.columns[o.name]) : undefined)?.method as DriftMethod | undefined;
+    return m && (o.type === 'categorical' || o.type === 'boolean') && (!CATEGORICAL_METHODS.includes(m) || m === 'ztest' || m === 'fisher');
+  });
+  const where = suspects.length ? `column${suspects.length > 1 ? 's' : ''} ${suspects.map((o) => JSON.stringify(o.name)).join(', ')}: ` : '';
+  return new MwError('MW_ERR_DRIFT_METHOD', `${file}: ${where}drift.method: ${err.message.replace(/^unknown or inapplicable drift method: /, '')}`, { file }, { cause: err });
 }
 
 function render(format: string, results: CheckResult[], meta: CheckMeta, all: boolean): string {

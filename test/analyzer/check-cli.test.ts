@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import YAML from 'yaml';
+import { toJunit } from '../../cli/commands/check-report.ts';
 
 const run = promisify(execFile);
 const F = path.resolve('test/fixtures/drift-files');
@@ -135,7 +136,7 @@ describe('modelwatch check finds seeded violations', () => {
 /** The testcases of a JUnit report, parsed by a real XML parser (after validating the document). */
 function junitCases(xml: string): any[] {
   expect(XMLValidator.validate(xml)).toBe(true);
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name) }).parse(xml);
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', htmlEntities: true, isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name) }).parse(xml);
   return doc.testsuites.testsuite.flatMap((s: any) => s.testcase);
 }
 
@@ -156,6 +157,15 @@ describe('modelwatch check --format junit', () => {
     expect(failures.map((c) => c.name).sort()).toEqual(['amount: max', 'count: max_null_rate', 'count_f: type', 'country: categories', 'flag: present']);
     expect(failures.find((c) => c.name === 'amount: max').failure).toMatchObject({ type: 'max', '#text': 'observed: 500\nexpected: <= 170' });
     expect(cases.find((c) => c.name === 'score: drift').skipped).toMatchObject({ message: 'drift not checked: no --reference given' });
+  });
+
+  it('escapes any column name and message into valid XML', () => {
+    const names = ['a<b>&"c\'', 'tab\there', 'bell\u0007', 'emoji \u{1F600}', 'lone \uD800'];
+    const results = names.map((column) => ({ expectation: 'present' as const, column, status: 'fail' as const, ok: false, observed: false, expected: true, message: `column ${column} is missing` }));
+    const xml = toJunit(results, { current: 'x&y.csv', rows: { current: 0 }, seconds: 0, timestamp: new Date(0) });
+    const cases = junitCases(xml);
+    expect(cases.map((c) => c.name)).toEqual(['a<b>&"c\': present', 'tab\there: present', 'bell: present', 'emoji \u{1F600}: present', 'lone : present']);
+    expect(cases[0].failure.message).toBe('column a<b>&"c\' is missing');
   });
 });
 
@@ -181,6 +191,10 @@ describe('modelwatch check exit status', () => {
     expect(r.stderr).toContain(`${bad}:5: column "amount": min: expected number, got "low"`);
     expect(r.stderr).toContain(`${bad}:6: column "country": categries: unknown field`);
     expect(r.stdout).toBe('');
+    // A method the column's values cannot take, where the contract gives the column no type.
+    fs.writeFileSync(bad, 'version: 1\ncolumns:\n  country: { drift: { method: ks } }\n');
+    expect(await cli('--contract', bad, '--reference', path.join(F, 'ref.csv'), '--current', cur))
+      .toMatchObject({ code: 2, stderr: expect.stringContaining(`${bad}: column "country": drift.method: ks does not apply to categorical columns`) });
   });
 
   it('says the exit codes in --help', async () => {
