@@ -129,13 +129,13 @@ export async function loadedProfile(store: Store, src: Extract<Source, { kind: '
   const text = entries.filter(([, c]) => c.kind === 'categorical');
   const exprs = ['count() AS __rows'];
   numeric.forEach(([, c], i) => {
-    const ok = `isFinite(assumeNotNull(${c.expr}))`;
+    const ok = `${c.expr} IS NOT NULL AND isFinite(assumeNotNull(${c.expr}))`;
     const v = `assumeNotNull(${c.expr})`;
     exprs.push(
-      `countIf(${c.expr} IS NOT NULL AND ${ok}) AS __n${i}`, `countIf(${c.expr} IS NULL) AS __z${i}`,
+      `countIf(${ok}) AS __n${i}`, `countIf(${c.expr} IS NULL) AS __z${i}`,
       `avgIf(${v}, ${ok}) AS __mean${i}`, `stddevPopIf(${v}, ${ok}) AS __sd${i}`, `minIf(${v}, ${ok}) AS __mn${i}`, `maxIf(${v}, ${ok}) AS __mx${i}`,
       // The sketch costs most of this pass; within the exact limit every method reads the values instead.
-      opts.sketches === false ? `CAST([], 'Array(Float64)') AS __q${i}` : `quantilesTDigestIf(${LEVELS_SQL})(${v}, ${c.expr} IS NOT NULL AND ${ok}) AS __q${i}`,
+      opts.sketches === false ? `CAST([], 'Array(Float64)') AS __q${i}` : `quantilesTDigestIf(${LEVELS_SQL})(${v}, ${ok}) AS __q${i}`,
     );
   });
   text.forEach(([, c], i) => exprs.push(`count(${c.expr}) AS __tn${i}`));

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { compareSources, type DriftReport } from '../../analyzer/drift/compute.ts';
+import { prepareFiles } from '../../analyzer/drift/file-profile.ts';
+import { readProfile } from '../../analyzer/drift/profile.ts';
 import { fileSource } from '../../analyzer/drift/reference.ts';
 import { DRIFT_METHODS } from '../../analyzer/stats/index.ts';
 import type { Store } from '../../storage/client.ts';
@@ -132,6 +134,27 @@ describe('drift on files written by pandas and Arrow', () => {
     const w = byColumn(await drift('ref.csv', 'cur_shift.csv', 'wasserstein', { exactLimit: 1000 }));
     expect(w.amount).toMatchObject({ path: 'sketch', drift: true });
     expect(Math.abs(w.amount.statistic - expected.pairs.cur_shift.amount.wasserstein_norm)).toBeLessThanOrEqual(0.005);
+  });
+
+  it('profiles a column with nulls from its values only (mean, std, min, max as pandas reads them)', async () => {
+    const [head, ...lines] = fs.readFileSync(path.join(DIR, 'ref.csv'), 'utf8').trim().split('\n');
+    const k = head.split(',').indexOf('count');
+    const vals = lines.map((l) => l.split(',')[k]).filter((v) => v !== '').map(Number);
+    const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
+    const std = Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / vals.length);
+    const src = { kind: 'file' as const, file: fileSource(path.join(DIR, 'ref.csv')) };
+    const sides = await prepareFiles(store, src, src, { literal: true });
+    try {
+      const col = (await readProfile(store, sides.ref, { literal: true })).numeric.get('count')!;
+      expect(col.summary.n).toBe(vals.length);
+      expect(col.nulls).toBe(lines.length - vals.length);
+      expect(col.mean).toBeCloseTo(mean, 9);
+      expect(col.std).toBeCloseTo(std, 9);
+      expect(col.summary.min).toBe(Math.min(...vals));
+      expect(col.summary.max).toBe(Math.max(...vals));
+    } finally {
+      await sides.release();
+    }
   });
 
   it('reports every column of either file: only on one side, types differ, all null, and resolves integer vs float', async () => {
