@@ -24,21 +24,17 @@ export interface LoadedFile {
   columns: LoadedColumn[];
 }
 
-/**
- * Category text of a column: booleans as true/false, numbers in their shortest form (so `1.0` and
- * `1` are one category), pandas' null texts as null in untyped files.
- */
+/** Category text of a column: booleans as true/false, pandas' null texts as null in untyped files. */
 function categoricalExpr(s: ScannedColumn, p: PlannedColumn): string {
-  const n = s.num ?? 'CAST(NULL AS Nullable(Float64))';
   const t = s.txt ?? 'CAST(NULL AS Nullable(String))';
-  if (p.type === 'Float64') return `toString(${n})`;
+  // A numeric column declared categorical: its numbers in their shortest form (1.0 and 1 are one category).
+  if (p.type === 'Float64' || !s.txt) return `toString(${s.num ?? 'CAST(NULL AS Nullable(Float64))'})`;
   if (p.type === 'Bool') {
     if (!s.text) return t;
     return `multiIf(${t} IN {trueTokens:Array(String)}, 'true', ${t} IN {falseTokens:Array(String)}, 'false', NULL)`;
   }
   // Typed files keep every string they stored; untyped files read pandas' null texts as null.
-  const text = s.untyped ? `if(${t} IN {nullTokens:Array(String)}, NULL, ${t})` : t;
-  return `if(${t} IS NULL, toString(${n}), ${text})`;
+  return s.untyped ? `if(${t} IN {nullTokens:Array(String)}, NULL, ${t})` : t;
 }
 
 /** The planned columns of one side as expressions over its loaded table. */

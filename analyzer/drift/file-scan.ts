@@ -2,9 +2,9 @@
  * Reading data files as the tools that write them do (pandas, Polars, Spark, Arrow): the column
  * names, and a type per column decided from every row. ClickHouse's own schema inference looks at
  * the first rows and misses exponent floats (`-7.6e-05` makes a column text), so text formats are
- * read as strings. Each file is parsed once, into an in-memory table holding per column its number
- * (`n<k>`) and, for values that are not finite numbers, its text (`t<k>`); every value is then
- * classified from that table in one aggregate pass.
+ * read as strings. Each file is parsed once, into a table holding per column its number as
+ * ClickHouse parses it (`n<k>`) and its text (`t<k>`); every value is then classified from that
+ * table in one aggregate pass.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -17,9 +17,9 @@ export type ScanType = 'Int64' | 'Float64' | 'Bool' | 'String' | 'DateTime' | 'N
 
 /** One column of a scanned file, with its value classes counted over all rows. */
 export interface ScannedColumn {
-  /** Its number in the loaded table (`n<k>`, Nullable(Float64)), where the column has one. */
+  /** Its number in the loaded table (an expression over `n<k>`, NaN as null), where the column has one. */
   num?: string;
-  /** Its text in the loaded table (`t<k>`, Nullable(String)): the values that are not finite numbers. */
+  /** Its text in the loaded table (`t<k>`, Nullable(String)), for text and boolean columns. */
   txt?: string;
   name: string;
   /** Position of the column in the file (0-based). */
@@ -179,39 +179,41 @@ export function nativeKind(native: string): NativeKind {
   return 'unsupported';
 }
 
-/** What the raw load keeps of one column, by its native kind: a number, a text, or both. */
+/**
+ * What the raw load keeps of one column, by its native kind: its number as ClickHouse parses it
+ * (`inf`, `-inf`, `Infinity`, `nan` included; NaN is turned into null when read) and, for text, the
+ * text itself. Parsing once and keeping the text costs less than deciding anything per value here.
+ */
 function loadExprs(kind: NativeKind, v: string, k: number): string[] {
-  const num = `CAST(if(isNaN(toFloat64(${v})), NULL, toFloat64(${v})) AS Nullable(Float64)) AS n${k}`;
-  if (kind === 'text') {
-    // One parse per value; the token test runs only for what is not a number (multiIf short-circuits).
-    const p = `toFloat64OrNull(${v})`;
-    return [
-      `CAST(multiIf(isFinite(ifNull(${p}, nan)) OR isInfinite(ifNull(${p}, 0)), ${p}, `
-        + `lower(${v}) IN {infTokens:Array(String)}, if(startsWith(${v}, '-'), -inf, inf), NULL) AS Nullable(Float64)) AS n${k}`,
-      `CAST(if(isFinite(ifNull(${p}, nan)), NULL, ${v}) AS Nullable(String)) AS t${k}`,
-    ];
-  }
-  if (kind === 'int' || kind === 'float') return [num];
-  if (kind === 'bool') return [`CAST(if(${v}, 'true', 'false') AS Nullable(String)) AS t${k}`];
+  if (kind === 'text') return [`toFloat64OrNull(${v}) AS n${k}`, `CAST(${v} AS Nullable(String)) AS t${k}`];
+  if (kind === 'int' || kind === 'float') return [`CAST(toFloat64(${v}) AS Nullable(Float64)) AS n${k}`];
+  // A null boolean stays null (if() would read it as false).
+  if (kind === 'bool') return [`CAST(multiIf(${v} IS NULL, NULL, ${v}, 'true', 'false') AS Nullable(String)) AS t${k}`];
   return [];
+}
+
+/** A loaded column's number with NaN as null: what every numeric read uses. */
+export function numberExpr(k: number): string {
+  return `if(isNaN(ifNull(n${k}, 0)), NULL, n${k})`;
 }
 
 /** Aggregates that classify the loaded values of one column (k is its position). */
 function classifyExprs(kind: NativeKind, k: number): string[] {
+  const n = `n${k}`;
+  const noNumber = `(${n} IS NULL OR isNaN(${n}))`;
   if (kind === 'text') {
-    const n = `n${k}`;
     const t = `t${k}`;
-    // The text tests run only where there is text (NULL for every finite number): AND short-circuits.
+    // The text tests run only where the value is not a number (AND short-circuits).
     return [
-      `countIf(${n} IS NULL AND (${t} IS NULL OR ${t} IN {nullTokens:Array(String)})) AS z${k}`,
+      `countIf(${noNumber} AND (${t} IS NULL OR ${t} IN {nullTokens:Array(String)})) AS z${k}`,
       `countIf(isInfinite(ifNull(${n}, 0))) AS inf${k}`,
       `countIf(isFinite(ifNull(${n}, nan))) AS num${k}`,
       `countIf(isFinite(ifNull(${n}, nan)) AND ${n} = floor(${n})) AS int${k}`,
-      `countIf(${t} IS NOT NULL AND (${t} IN {trueTokens:Array(String)} OR ${t} IN {falseTokens:Array(String)})) AS b${k}`,
-      `countIf(${t} IS NOT NULL AND match(${t}, '${DATE_RE}')) AS d${k}`,
+      `countIf(${noNumber} AND (${t} IN {trueTokens:Array(String)} OR ${t} IN {falseTokens:Array(String)})) AS b${k}`,
+      `countIf(${noNumber} AND ${t} IS NOT NULL AND match(${t}, '${DATE_RE}')) AS d${k}`,
     ];
   }
-  if (kind === 'int' || kind === 'float') return [`countIf(n${k} IS NULL) AS z${k}`, `countIf(isInfinite(assumeNotNull(n${k}))) AS inf${k}`];
+  if (kind === 'int' || kind === 'float') return [`countIf(${noNumber}) AS z${k}`, `countIf(isInfinite(ifNull(${n}, 0))) AS inf${k}`];
   if (kind === 'bool') return [`countIf(t${k} IS NULL) AS z${k}`];
   return [];
 }
@@ -267,7 +269,7 @@ export async function scanFile(store: Store, f: FileSource, opts: { memoryBytes?
     const nulls = Number(row[`z${k}`] ?? 0);
     const base = {
       name: c.name, index: k, native: c.native, text: kind === 'text', untyped: isTextFormat(f), numericText: false, nulls, nonFinite: 0,
-      ...(kind === 'text' || kind === 'int' || kind === 'float' ? { num: `n${k}` } : {}),
+      ...(kind === 'text' || kind === 'int' || kind === 'float' ? { num: numberExpr(k) } : {}),
       ...(kind === 'text' || kind === 'bool' ? { txt: `t${k}` } : {}),
     };
     if (kind === 'text') {
