@@ -1,5 +1,9 @@
 /** The forms `modelwatch drift` prints a report in: JSON for machines, a table for terminals, one HTML file. */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { ColumnDrift, DriftReport } from '../../analyzer/drift/compute.ts';
+import type { ReportOptions } from '../../ui/src/report/explain.ts';
+import { renderDriftReport, type ReportSource } from '../../ui/src/report/page.ts';
 
 /** One compared column in `--format json`. */
 export interface CliColumn {
@@ -82,48 +86,71 @@ export function toTable(r: DriftReport): string {
   return out.join('\n') + '\n';
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-
-/** Two overlaid bar histograms (reference grey, current blue) as inline SVG. */
-export function histogramSvg(c: ColumnDrift): string {
-  const bins = c.bins;
-  if (!bins || bins.labels.length === 0) return '<p>no data</p>';
-  const W = 520;
-  const H = 160;
-  const pad = 24;
-  const n = bins.labels.length;
-  const max = Math.max(1e-12, ...bins.reference, ...bins.current);
-  const bw = (W - 2 * pad) / n;
-  const bars: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const x = pad + i * bw;
-    const hr = ((H - 2 * pad) * bins.reference[i]) / max;
-    const hc = ((H - 2 * pad) * bins.current[i]) / max;
-    bars.push(
-      `<rect x="${(x + 1).toFixed(1)}" y="${(H - pad - hr).toFixed(1)}" width="${(bw / 2 - 1).toFixed(1)}" height="${hr.toFixed(1)}" fill="#9aa0a6"><title>reference ${esc(bins.labels[i])}: ${(bins.reference[i] * 100).toFixed(1)}%</title></rect>`,
-      `<rect x="${(x + bw / 2).toFixed(1)}" y="${(H - pad - hc).toFixed(1)}" width="${(bw / 2 - 1).toFixed(1)}" height="${hc.toFixed(1)}" fill="#1a73e8"><title>current ${esc(bins.labels[i])}: ${(bins.current[i] * 100).toFixed(1)}%</title></rect>`,
-    );
-    if (n <= 12) bars.push(`<text x="${(x + bw / 2).toFixed(1)}" y="${H - 8}" font-size="8" text-anchor="middle">${esc(bins.labels[i].slice(0, 14))}</text>`);
-  }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img" aria-label="${esc(c.column)} distributions"><line x1="${pad}" y1="${H - pad}" x2="${W - pad}" y2="${H - pad}" stroke="#333"/>${bars.join('')}</svg>`;
+/** What `modelwatch drift` knows besides the report: the files and the options given. */
+export interface HtmlContext {
+  reference?: string;
+  current?: string;
+  options?: ReportOptions;
 }
 
-/** One self-contained HTML report: no scripts, styles or images fetched from anywhere. */
-export function toHtml(r: DriftReport, title: string): string {
-  const d = r.dataset;
-  const cols = r.columns.map((c) => `<section class="${c.drift ? 'drift' : 'ok'}"><h2>${esc(c.column)} <small>${c.type}</small> <b>${c.drift ? 'DRIFT' : 'no drift'}</b></h2>
-<p>${esc(c.method)}: statistic ${c.statistic.toPrecision(4)}${c.p_value === null ? '' : `, p-value ${c.p_value.toPrecision(4)}`}, threshold ${c.threshold} (${c.path}); nulls ${pct(c.null_rate?.reference)} reference, ${pct(c.null_rate?.current)} current${c.unseen?.length ? `; unseen categories: ${esc(c.unseen.slice(0, 20).join(', '))}` : ''}</p>
-${c.note ? `<p class="note">${esc(c.note)}</p>` : ''}${histogramSvg(c)}</section>`);
-  const verdict = d.columns === 0
-    ? '<b>No column could be compared</b> - there is no drift verdict; see the skipped columns below.'
-    : `<b>Dataset drift: ${d.drift ? 'YES' : 'no'}</b> - ${d.drifted} of ${d.columns} columns drifted (share ${d.share.toFixed(3)}, threshold ${d.threshold}).`;
-  const skipped = r.skipped.length === 0 ? '' : `<h2>Skipped columns</h2><table class="skipped"><thead><tr><th>column</th><th>reason</th></tr></thead><tbody>
-${r.skipped.map((s) => `<tr><td>${esc(s.column || '""')}</td><td>${esc(s.reason)}</td></tr>`).join('\n')}</tbody></table>`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em;color:#202124}section{border-left:4px solid #34a853;padding:.2em 1em;margin:1em 0}section.drift{border-color:#ea4335}h2{font-size:1.1em}small{color:#5f6368;font-weight:normal}.legend span{display:inline-block;width:1em;height:1em;vertical-align:middle;margin:0 .3em}table.skipped td,table.skipped th{text-align:left;padding:.1em 1em .1em 0}.note{color:#5f6368}</style></head>
-<body><h1>${esc(title)}</h1><p>${verdict} Reference ${r.referenceRows} rows, current ${r.currentRows} rows.</p>
-<p class="legend"><span style="background:#9aa0a6"></span>reference <span style="background:#1a73e8"></span>current</p>
-${cols.join('\n')}
-${skipped}</body></html>
-`;
+/** The raw `modelwatch drift` flags the report repeats. */
+interface DriftFlags {
+  reference: string;
+  current: string;
+  method?: string;
+  threshold?: string;
+  columnMethod?: string[];
+  columnThreshold?: string[];
+  correction?: string;
+  column?: string[];
+  categorical?: string[];
+}
+
+/** The report's context from the command's flags (already validated by the comparison). */
+export function htmlContext(o: DriftFlags): HtmlContext {
+  const pairs = (items: string[] | undefined) => Object.fromEntries((items ?? []).map((x) => [x.slice(0, x.lastIndexOf('=')), x.slice(x.lastIndexOf('=') + 1)]));
+  const thresholds = Object.fromEntries(Object.entries(pairs(o.columnThreshold)).map(([k, v]) => [k, Number(v)]));
+  return {
+    reference: o.reference,
+    current: o.current,
+    options: {
+      method: o.method, threshold: o.threshold === undefined ? undefined : Number(o.threshold), methods: pairs(o.columnMethod), thresholds,
+      correction: o.correction ?? 'none', columns: o.column, categorical: o.categorical,
+    },
+  };
+}
+
+function fileSourceInfo(file: string): ReportSource {
+  try {
+    const st = fs.statSync(file);
+    // The path as given: an absolute one would put the local directory layout into a file that gets shared.
+    return { name: path.basename(file), path: file, bytes: st.size, modified: st.mtime.toISOString() };
+  } catch {
+    return { name: path.basename(file), path: file };
+  }
+}
+
+let version: string | undefined;
+function toolName(): string {
+  try {
+    version ??= (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    version = '';
+  }
+  return `modelwatch${version ? ` ${version}` : ''}`;
+}
+
+/**
+ * One self-contained HTML report (inline CSS and SVG, a small inline sorting script; nothing is
+ * fetched): the verdict, sources and settings, a summary of every column, then each column's charts.
+ */
+export function toHtml(r: DriftReport, title: string, ctx: HtmlContext = {}): string {
+  return renderDriftReport(r, {
+    title,
+    reference: ctx.reference ? fileSourceInfo(ctx.reference) : undefined,
+    current: ctx.current ? fileSourceInfo(ctx.current) : undefined,
+    options: ctx.options,
+    generated: new Date().toISOString(),
+    tool: toolName(),
+  });
 }

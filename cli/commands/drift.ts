@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { createStore } from '../../storage/client.ts';
 import { compareSources, type DriftReport } from '../../analyzer/drift/compute.ts';
 import { fileSource } from '../../analyzer/drift/reference.ts';
-import { toCliJson, toHtml, toTable } from './drift-report.ts';
+import { htmlContext, toCliJson, toHtml, toTable } from './drift-report.ts';
 
 interface Opts {
   reference: string;
@@ -128,7 +128,7 @@ export function registerDrift(program: Command): void {
       try {
         const report = await driftFiles(o, progressBar(Boolean(o.progress) || Boolean(process.stderr.isTTY)));
         const text = o.format === 'json' ? JSON.stringify(toCliJson(report), null, 2) + '\n'
-          : o.format === 'html' ? toHtml(report, `Drift: ${path.basename(o.current)} vs ${path.basename(o.reference)}`)
+          : o.format === 'html' ? toHtml(report, `Drift: ${path.basename(o.current)} vs ${path.basename(o.reference)}`, htmlContext(o))
             : toTable(report);
         if (o.out) fs.writeFileSync(o.out, text);
         else process.stdout.write(text);

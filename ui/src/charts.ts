@@ -1,12 +1,13 @@
 /** Charts on uPlot: time series (lines) and grouped bars (histograms). Every chart is destroyed on navigation. */
 import uPlot from 'uplot';
 import { h } from './dom.ts';
+import { AXIS_COLORS, PALETTE, shortLabel as short } from './axis.ts';
 import { fmtDateTime, timeTicks } from './format.ts';
 
-/** Colours of the series, in order (readable on white, distinct for common colour blindness). */
-export const PALETTE = ['#2f6fde', '#e8871e', '#c23b3b', '#2e9d5b', '#7a4fd0', '#0f8b8d', '#a05a2c', '#5b6475'];
+// The palette lives in axis.ts, shared with the drift HTML report; re-exported for the pages.
+export { PALETTE };
 
-const AXIS = { stroke: '#5b6475', grid: { stroke: '#eceef2', width: 1 }, ticks: { stroke: '#e3e6ea', width: 1 }, font: '12px system-ui, sans-serif' };
+const AXIS = { stroke: AXIS_COLORS.text, grid: { stroke: AXIS_COLORS.grid, width: 1 }, ticks: { stroke: AXIS_COLORS.tick, width: 1 }, font: '12px system-ui, sans-serif' };
 
 const live = new Set<{ plot: uPlot; observer: ResizeObserver; wrap: HTMLElement }>();
 
@@ -98,8 +99,6 @@ export interface BarChartOptions {
   format: (v: number) => string;
   height?: number;
 }
-
-const short = (s: string, n = 18) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** Appends a bar chart: one group per label, one bar per series (at most two: left and right of the tick). */
 export function barChart(host: HTMLElement, o: BarChartOptions): HTMLElement {

@@ -18,10 +18,40 @@ export function fmtNum(n: number | null | undefined, digits = 3): string {
   return Number(n.toPrecision(digits)).toString();
 }
 
+/** Like fmtNum, but millions and up in exponent form, as axis labels want: 5.25e9 rather than 5,250,000,000. */
+export function fmtCompact(n: number | null | undefined, digits = 3): string {
+  if (n === null || n === undefined || !Number.isFinite(n) || Math.abs(n) < 1e6) return fmtNum(n, digits);
+  return Number(n.toPrecision(digits)).toExponential().replace('e+', 'e');
+}
+
 /** A ratio as a percentage: 0.0213 -> 2.13%. */
 export function fmtPct(r: number | null | undefined, digits = 3): string {
   if (r === null || r === undefined || !Number.isFinite(r)) return dash;
   return `${fmtNum(r * 100, digits)}%`;
+}
+
+/** A ratio as a percentage with fixed decimals, so columns of them align: 0.1204 -> 12.0%; a tiny non-zero one as <0.1%. */
+export function fmtPctFixed(r: number | null | undefined, decimals = 1): string {
+  if (r === null || r === undefined || !Number.isFinite(r)) return dash;
+  if (r === 0) return '0%';
+  const least = 10 ** -decimals;
+  if (Math.abs(r * 100) < least / 2) return `${r < 0 ? '>-' : '<'}${least}%`;
+  return `${(r * 100).toFixed(decimals)}%`;
+}
+
+/** The two edges of a numeric bin label "12.345..67.89", or null for a category label. */
+export function parseBinLabel(label: string): [number, number] | null {
+  const m = /^(.+?)\.\.(.+)$/.exec(label);
+  if (!m) return null;
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  return Number.isFinite(a) && Number.isFinite(b) ? [a, b] : null;
+}
+
+/** A numeric bin "12.345..67.89" as "12.3–67.9"; a category label as it is. */
+export function fmtBinLabel(label: string): string {
+  const e = parseBinLabel(label);
+  return e ? `${fmtNum(e[0])}–${fmtNum(e[1])}` : label;
 }
 
 /** Milliseconds, switching to seconds from 10 s. */
