@@ -7,13 +7,13 @@ import { MwError } from '../../core/errors.ts';
 import type { Store } from '../../storage/client.ts';
 import {
   binnedMeasure, chooseMethod, countCategories, countIntoBins, energySorted, ksAsymptoticSf, ksStatisticSorted,
-  MAX_DISCRETE_UNIQUE, quantileEdges, SMALL_REFERENCE_MAX, testColumn, wassersteinSorted,
+  MAX_DISCRETE_UNIQUE, quantileEdges, quantileSorted7, SMALL_REFERENCE_MAX, testColumn, wassersteinSorted,
   type BinnedMethod, type ColumnResult, type DriftMethod,
 } from '../stats/index.ts';
 import { columnRequest, isDrift, NUMERIC_FEED, thresholdFor } from './methods.ts';
 import { MAX_CATEGORIES, type NumericColumn, type Source } from './source.ts';
 import { fetchNumericSample, fetchSortedValues, fetchValueCounts, type ValueCounts, type ValueSample } from './values.ts';
-import { binCounts, distinctKnots, referenceCuts, sketchSample, sketchValueCounts, type QuantileSummary } from './sketch.ts';
+import { binCounts, distinctKnots, quantileOf, referenceCuts, sketchSample, sketchValueCounts, type QuantileSummary } from './sketch.ts';
 import { categoricalVerdict, shares, type ColumnDrift, type DriftOptions } from './types.ts';
 
 /** Rollup windows: raw values of a side are fetched up to this many; beyond, raw-only methods get a uniform sample of this size. */
@@ -82,6 +82,15 @@ function reportBins(r: NumericColumn, c: NumericColumn, refVals: Float64Array | 
   const edges = [lo, ...cuts, hi];
   const labels = Array.from(rb, (_, i) => `${fmt(edges[i])}..${fmt(edges[i + 1])}`);
   return { labels, reference: shares(rb), current: shares(cb) };
+}
+
+/** Quantile levels reports show side by side (and draw the two CDFs through). */
+const REPORT_P = [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99];
+
+/** Both sides' quantiles at REPORT_P: exact from raw values where read, else from the sketch. */
+function reportQuantiles(r: NumericColumn, c: NumericColumn, refVals?: Float64Array, curVals?: Float64Array): NonNullable<ColumnDrift['quantiles']> {
+  const side = (vals: Float64Array | undefined, col: NumericColumn) => REPORT_P.map((p) => (vals ? quantileSorted7(vals, p) : quantileOf(col.summary, p)));
+  return { p: REPORT_P, reference: side(refVals, r), current: side(curVals, c) };
 }
 
 /** A method fed from sketches (and raw values where a side has them). */
@@ -227,6 +236,6 @@ export async function compareNumeric(
   const drift = isDrift(method, res.statistic, res.p, threshold);
   return {
     ...base, method, threshold, statistic: res.statistic, p_value: res.p, drift, status: drift ? 'drift' : 'ok', path, ...(note ? { note } : {}),
-    bins: reportBins(r, c, refVals, curVals), ...(Object.keys(details).length ? { details } : {}),
+    bins: reportBins(r, c, refVals, curVals), quantiles: reportQuantiles(r, c, refVals, curVals), ...(Object.keys(details).length ? { details } : {}),
   };
 }

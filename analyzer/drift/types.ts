@@ -41,6 +41,8 @@ export interface ColumnDrift {
   path: 'exact' | 'sketch' | 'mixed' | 'sampled';
   reference_n: number;
   current_n: number;
+  /** Numeric columns: quantiles of each side at the levels `p` (exact where the values were read, else from the sketch). */
+  quantiles?: { p: number[]; reference: number[]; current: number[] };
   /** Data for reports: reference and current shares over common bins or categories. */
   bins?: { labels: string[]; reference: number[]; current: number[] };
   unseen?: string[];

@@ -2,7 +2,7 @@
 import { api, ApiError } from '../api.ts';
 import { barChart, destroyCharts, timeChart } from '../charts.ts';
 import { badge, card, h, note, tile } from '../dom.ts';
-import { fmtCount, fmtNum, fmtPct, fmtWindow } from '../format.ts';
+import { fmtBinLabel, fmtCount, fmtNum, fmtPct, fmtWindow } from '../format.ts';
 import { hrefOf, rangeOf, referenceParam } from '../router.ts';
 import { pageHead, rangePicker, rangeTimes, type View } from '../view.ts';
 
@@ -69,12 +69,6 @@ function describeReference(ref: string): string {
   if (ref.startsWith('file:')) return `reference file ${ref.slice(5)}`;
   const [a, b] = ref.split('..');
   return a && b ? `${fmtWindow(a, b)}` : ref;
-}
-
-/** A numeric bin "12.345..67.89" as "12.3–67.9". */
-function binLabel(label: string): string {
-  const m = /^(.+?)\.\.(.+)$/.exec(label);
-  return m ? `${fmtNum(Number(m[1]))}–${fmtNum(Number(m[2]))}` : label;
 }
 
 /** Renders the drift page of a model. */
@@ -227,7 +221,7 @@ export async function driftPage(v: View, model: string): Promise<void> {
       h('div', { class: 'card-sub' }, `reference vs current, share of values per ${hist.type === 'numeric' ? 'bin (cut at the reference deciles)' : 'category'}`),
     );
     barChart(histCard, {
-      labels: hist.type === 'numeric' ? hist.bins.labels.map(binLabel) : hist.bins.labels,
+      labels: hist.type === 'numeric' ? hist.bins.labels.map(fmtBinLabel) : hist.bins.labels,
       bars: [
         { label: `reference (n=${fmtCount(hist.reference_n)})`, values: hist.bins.reference, color: '#5b7fbf' },
         { label: `current (n=${fmtCount(hist.current_n)})`, values: hist.bins.current, color: '#e8871e' },
