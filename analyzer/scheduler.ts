@@ -8,6 +8,8 @@ import { runGpu } from './gpu.ts';
 import { runLatency } from './latency.ts';
 import { runPerformance } from './performance.ts';
 import { runQuality } from './quality.ts';
+import { loadContractFile, runContract } from './check/window.ts';
+import type { Contract } from './check/contract.ts';
 import { modelsInWindow, writeResults, type ResultRow } from './results.ts';
 import { alignedWindow, windowParams, type Window } from './window.ts';
 
@@ -60,7 +62,7 @@ async function segmentsOf(store: Store, model: string, version: string, w: Windo
 }
 
 /** Runs every job once over the window ending at the whole minute before `now`; job errors are logged. */
-export async function runAll(store: Store, config: Config, log: AnalyzerLog, now = new Date()): Promise<RunSummary> {
+export async function runAll(store: Store, config: Config, log: AnalyzerLog, now = new Date(), contract?: Contract): Promise<RunSummary> {
   const cfg = config.analyzer;
   const w = alignedWindow(now, cfg.windowMinutes);
   const summary: RunSummary = { window: w, rows: 0, jobs: 0, failed: [] };
@@ -103,6 +105,7 @@ export async function runAll(store: Store, config: Config, log: AnalyzerLog, now
       return out;
     });
     await job(`quality ${model}/${version}`, () => runQuality(store, scope, w));
+    if (contract) await job(`contract ${model}/${version}`, () => runContract(store, scope, w, contract, cfg.contractFile));
     await job(`performance ${model}/${version}`, () => runPerformance(store, scope, w, { positiveClass: cfg.positiveClass || undefined }));
   }
   log.info({ window_start: w.from.toISOString(), window_end: w.to.toISOString(), models: models.length, rows: summary.rows, failed: summary.failed.length }, 'analyzer pass done');
@@ -115,13 +118,15 @@ export async function runAll(store: Store, config: Config, log: AnalyzerLog, now
  */
 export function startAnalyzer(deps: { store: Store; config: Config; log: AnalyzerLog; onPass?: (summary: RunSummary) => void }): Analyzer {
   const { store, config, log } = deps;
+  // A bad contract stops start-up (MW_ERR_CONTRACT_INVALID names the file, line, column and field).
+  const contract = config.analyzer.contractFile ? loadContractFile(config.analyzer.contractFile) : undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let inFlight: Promise<RunSummary> | undefined;
   const runOnce = (now?: Date): Promise<RunSummary> => {
     // A pass asked for while one runs waits for it, so passes never overlap.
     const prev = inFlight ?? Promise.resolve(undefined);
-    const next = prev.catch(() => undefined).then(() => runAll(store, config, log, now ?? new Date())).then((summary) => {
+    const next = prev.catch(() => undefined).then(() => runAll(store, config, log, now ?? new Date(), contract)).then((summary) => {
       deps.onPass?.(summary);
       return summary;
     });

@@ -15,6 +15,7 @@ import { kafkaConfigured, kafkaOptionsFromConfig, startKafkaIngest } from '../..
 
 interface ServeOptions extends CommonOptions {
   alerts?: string;
+  contract?: string;
   host?: string;
   port?: string;
 }
@@ -26,10 +27,11 @@ export function registerServe(program: Command): void {
       .command('serve')
       .description('run the collector (OTLP/HTTP + /v1/predictions), read API, analyzer and alerts; embedded ClickHouse unless --clickhouse-url')
       .option('--alerts <file>', 'alert rules file (alerts.yaml); no alerting without one')
+      .option('--contract <file>', 'data contract (modelwatch check --init writes one) judged on every analyzer window: docs/ci.md')
       .option('--host <host>', 'address to bind (default 127.0.0.1: loopback only)')
       .option('-p, --port <port>', 'port to listen on (default 4318)'),
   ).action(async (opts: ServeOptions) => {
-    const config = loadCliConfig(opts, { 'server.host': opts.host, 'server.port': opts.port, 'alerts.rulesFile': opts.alerts });
+    const config = loadCliConfig(opts, { 'server.host': opts.host, 'server.port': opts.port, 'alerts.rulesFile': opts.alerts, 'analyzer.contractFile': opts.contract });
     const log = createLogger(config);
     const { store, collector } = await openCollector(config, log);
     const parts: Stoppable[] = [];

@@ -65,6 +65,7 @@ export const configSchema = {
         windowMinutes: { type: 'integer', default: 60, minimum: 1, maximum: 43200 },
         referenceFile: { type: 'string', default: '' },
         referenceDir: { type: 'string', default: '' },
+        contractFile: { type: 'string', default: '' },
         driftShare: { type: 'number', default: 0.5, minimum: 0, maximum: 1 },
         nullRateThreshold: { type: 'number', default: 0.05, minimum: 0, maximum: 1 },
         driftMethod: { type: 'string', default: '' },
@@ -222,6 +223,8 @@ export interface Config {
     referenceFile: string;
     /** Directory the drift API may read `file:` references from ('' = none). */
     referenceDir: string;
+    /** Data contract (`modelwatch check`'s YAML) judged on every window ('' = none). */
+    contractFile: string;
     driftShare: number;
     nullRateThreshold: number;
     /** Method for every column ('' = the defaults by sample size and type). */
@@ -304,4 +307,5 @@ export const ENV_KEYS: Record<string, string> = {
   MODELWATCH_PRIVACY_HMAC_KEY: 'privacy.hmacKey',
   MODELWATCH_PRIVACY_HMAC_KEY_FILE: 'privacy.hmacKeyFile',
   MODELWATCH_AUTH_ALLOW_ANONYMOUS: 'auth.allowAnonymous',
+  MODELWATCH_ANALYZER_CONTRACT_FILE: 'analyzer.contractFile',
 };
