@@ -5,24 +5,10 @@ import type { ColumnDrift, DriftReport } from '../../analyzer/drift/compute.ts';
 import type { ReportOptions } from '../../ui/src/report/explain.ts';
 import { renderDriftReport, type ReportSource } from '../../ui/src/report/page.ts';
 
-/** One compared column in `--format json`. */
-export interface CliColumn {
-  column: string;
-  type: 'numeric' | 'categorical';
-  method: string;
-  statistic: number;
-  p_value: number | null;
-  threshold: number;
-  drift: boolean;
-  /** exact (every value), sketch (quantile sketches, above the exact limit), mixed or sampled. */
-  path: ColumnDrift['path'];
-  reference_n: number;
-  current_n: number;
-  null_rate: { reference: number; current: number };
-  non_finite?: { reference: number; current: number };
-  note?: string;
-  unseen?: string[];
-}
+/** One compared column in `--format json`: the report's verdict fields, with the null rate always present. */
+export type CliColumn = Pick<
+  ColumnDrift, 'column' | 'type' | 'method' | 'statistic' | 'p_value' | 'threshold' | 'drift' | 'path' | 'reference_n' | 'current_n' | 'non_finite' | 'note' | 'unseen'
+> & { null_rate: { reference: number; current: number } };
 
 /** The JSON shape `modelwatch drift --format json` prints. */
 export interface DriftCliOutput {

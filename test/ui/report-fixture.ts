@@ -5,18 +5,7 @@
  * No ClickHouse needed: the report is rendered from these aggregates alone.
  */
 import type { ColumnDrift, DriftReport } from '../../analyzer/drift/types.ts';
-
-/** A small deterministic generator (mulberry32), so reports are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng as rng } from '../analyzer/seed.ts';
 
 const fmt = (x: number) => Number(x.toPrecision(4)).toString();
 const norm = (v: number[]) => {
