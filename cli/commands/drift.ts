@@ -66,6 +66,12 @@ export async function driftFiles(opts: Omit<Opts, 'format' | 'failOn'>, onProgre
   }
 }
 
+/** A file's name and size for progress lines. */
+function describeFile(p: string): string {
+  const size = fs.statSync(p, { throwIfNoEntry: false })?.size;
+  return size === undefined ? path.basename(p) : `${path.basename(p)} (${(size / 2 ** 20).toFixed(1)} MiB)`;
+}
+
 function progressBar(enabled: boolean): ((done: number, total: number) => void) | undefined {
   if (!enabled) return undefined;
   return (done, total) => {
@@ -126,7 +132,10 @@ export function registerDrift(program: Command): void {
         return;
       }
       try {
-        const report = await driftFiles(o, progressBar(Boolean(o.progress) || Boolean(process.stderr.isTTY)));
+        const progress = Boolean(o.progress) || Boolean(process.stderr.isTTY);
+        // Reading large files is most of the time: say so before the per-column bar starts.
+        if (progress) process.stderr.write(`reading ${describeFile(o.reference)} and ${describeFile(o.current)} ...\n`);
+        const report = await driftFiles(o, progressBar(progress));
         const text = o.format === 'json' ? JSON.stringify(toCliJson(report), null, 2) + '\n'
           : o.format === 'html' ? toHtml(report, `Drift: ${path.basename(o.current)} vs ${path.basename(o.reference)}`, htmlContext(o))
             : toTable(report);
