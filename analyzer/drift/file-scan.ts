@@ -54,8 +54,6 @@ export const NULL_TOKENS = [
   '', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None',
   'n/a', 'nan', 'null', 'NAN', '\\N',
 ];
-/** Infinite values as Python, numpy, Java (Spark) and Rust (Polars) print them, lower-cased. */
-export const INF_TOKENS = ['inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity'];
 /** Boolean texts: Python's True/False, JSON's and Java's true/false, upper case from some writers. */
 export const TRUE_TOKENS = ['True', 'true', 'TRUE'];
 export const FALSE_TOKENS = ['False', 'false', 'FALSE'];
@@ -64,7 +62,7 @@ const DATE_RE = '^\\d{4}-\\d{2}-\\d{2}([ T]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?)?(Z
 
 /** Bound parameters every scan and load query shares. */
 export function tokenParams(): Params {
-  return { nullTokens: NULL_TOKENS, infTokens: INF_TOKENS, trueTokens: TRUE_TOKENS, falseTokens: FALSE_TOKENS };
+  return { nullTokens: NULL_TOKENS, trueTokens: TRUE_TOKENS, falseTokens: FALSE_TOKENS };
 }
 
 /** True for text formats, whose columns are read as strings and typed here. */

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { compareSources, type DriftReport } from '../../analyzer/drift/compute.ts';
 import { prepareFiles } from '../../analyzer/drift/file-profile.ts';
@@ -154,6 +155,33 @@ describe('drift on files written by pandas and Arrow', () => {
       expect(col.summary.max).toBe(Math.max(...vals));
     } finally {
       await sides.release();
+    }
+  });
+
+  it('reads the conventions of Spark, Polars and R writers too: 1.0E-5, Infinity, NA, \\N, null, quoted numbers, true/false', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-writers-'));
+    try {
+      // Spark: Java's Double.toString (1.0E-5, Infinity), empty or \\N for null; R: NA; JSON-ish null; quoted numbers.
+      const xs = (k: number) => Array.from({ length: 400 }, (_, i) =>
+        (i % 40 === 0 ? 'Infinity' : i % 41 === 0 ? '-Infinity' : i % 37 === 0 ? '' : `${((i * 7919 + k) % 1000) / 100}E-5`));
+      const ys = Array.from({ length: 400 }, (_, i) => (i % 50 === 0 ? 'NA' : i % 51 === 0 ? '\\N' : i % 52 === 0 ? 'null' : `"${(i % 97) / 10}"`));
+      const write = (name: string, k: number) => {
+        const lines = xs(k).map((x, i) => `${x},${ys[i]},${i % 3 === 0 ? 'true' : 'false'},${i % 2 ? 'NaN' : String(i)}`);
+        fs.writeFileSync(path.join(dir, name), ['x,y,flag,n', ...lines].join('\n') + '\n');
+        return path.join(dir, name);
+      };
+      const r = await compareSources(store, { kind: 'file', file: fileSource(write('a.csv', 1)) }, { kind: 'file', file: fileSource(write('b.csv', 2)) }, {}, { literal: true });
+      const by = byColumn(r);
+      const inf = xs(1).filter((x) => x.endsWith('Infinity')).length;
+      expect(by.x).toMatchObject({ type: 'numeric', non_finite: { reference: inf, current: inf }, reference_n: xs(1).filter((x) => x.includes('E-5')).length });
+      expect(by.x.null_rate!.reference).toBeCloseTo(xs(1).filter((x) => x === '').length / 400, 12);
+      expect(by.y).toMatchObject({ type: 'numeric' });
+      expect(by.y.null_rate!.reference).toBeCloseTo(ys.filter((y) => !y.startsWith('"')).length / 400, 12);
+      expect(by.flag).toMatchObject({ type: 'categorical' });
+      expect(by.n).toMatchObject({ type: 'numeric', reference_n: 200 });
+      expect(r.skipped).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
