@@ -1,28 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import YAML from 'yaml';
 import { toJunit } from '../../cli/commands/check-report.ts';
+import { runCommand } from '../helpers/cli.ts';
 
-const run = promisify(execFile);
 const F = path.resolve('test/fixtures/drift-files');
 let dir: string;
 let contract: string;
 
 /** Runs `modelwatch check` as a child process; resolves with its output and exit status (0 pass, 1 failure, 2 error). */
-async function cli(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const r = await run(process.execPath, ['bin/run-ts.mjs', 'test/analyzer/run-check-cli.ts', 'check', ...args], { cwd: process.cwd(), maxBuffer: 1 << 24 });
-    return { ...r, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const cli = (...args: string[]) => runCommand('test/analyzer/run-check-cli.ts', 'check', args);
 
 /**
  * ref.csv (pandas-written) with one seeded violation per kind of expectation: `flag` dropped,

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { runCommand } from '../helpers/cli.ts';
 import { createTestStore } from '../helpers/store.ts';
 import { anderson, chisquare, countCategories, cvm, fisher } from '../../analyzer/stats/index.ts';
 
-const run = promisify(execFile);
 
 /** Reads a CSVWithNames file as ClickHouse writes it (no commas inside values). */
 function readCsv(file: string): Record<string, string>[] {
@@ -19,15 +17,7 @@ function readCsv(file: string): Record<string, string>[] {
 let dir: string;
 
 /** Runs `modelwatch drift` as a child process; resolves with its output and exit status (0 pass, 1 drift, 2 error). */
-async function cli(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const r = await run(process.execPath, ['bin/run-ts.mjs', 'test/analyzer/run-drift-cli.ts', 'drift', ...args], { cwd: process.cwd(), maxBuffer: 1 << 24 });
-    return { ...r, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const cli = (...args: string[]) => runCommand('test/analyzer/run-drift-cli.ts', 'drift', args);
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-cli-'));

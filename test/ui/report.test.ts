@@ -6,19 +6,17 @@
  * of a chart overlap (tick labels as rotated boxes), and that the summary reads with JavaScript off.
  * Screenshots go to a temp dir, or to docs/img/ when MODELWATCH_UPDATE_SCREENSHOTS=1.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHtml } from '../../cli/commands/drift-report.ts';
+import { runCommand } from '../helpers/cli.ts';
 import { CHROMIUM, foreignRequests, openReport, textOverlaps, type Opened } from './report-browser.ts';
 import { syntheticReport } from './report-fixture.ts';
 
-const run = promisify(execFile);
 const F = path.resolve('test/fixtures/drift-files');
 const IMG_DIR = process.env.MODELWATCH_UPDATE_SCREENSHOTS === '1'
   ? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/img')
@@ -32,14 +30,8 @@ const opened: Opened[] = [];
 /** Runs `modelwatch drift --format html` in its own process; resolves with the report file and the exit status. */
 async function report(name: string, ref: string, cur: string, ...flags: string[]): Promise<void> {
   const file = path.join(dir, `${name}.html`);
-  const args = ['bin/run-ts.mjs', 'test/analyzer/run-drift-cli.ts', 'drift', '--reference', ref, '--current', cur, '--format', 'html', '--out', file, '--fail-on', 'never', ...flags];
-  try {
-    const r = await run(process.execPath, args, { cwd: process.cwd(), maxBuffer: 1 << 24 });
-    made[name] = { file, code: 0, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { stderr: string; code: number };
-    made[name] = { file, code: e.code, stderr: e.stderr };
-  }
+  const r = await runCommand('test/analyzer/run-drift-cli.ts', 'drift', ['--reference', ref, '--current', cur, '--format', 'html', '--out', file, '--fail-on', 'never', ...flags]);
+  made[name] = { file, code: r.code, stderr: r.stderr };
 }
 
 /** Two small CSVs: `plan` gains two categories and many nulls, `city` has 30 categories, `amount` is unchanged. */
