@@ -1,14 +1,15 @@
 /**
  * The facts `modelwatch check` judges, read with the drift file readers: each column typed from
- * every row (scanFile, planColumns), loaded once into a typed table (loadFile) and profiled there
- * (null counts, finite min/max, category counts), plus drift against the reference (compareSources).
+ * every row and loaded once into a table (scanFile, planColumns), profiled there as drift profiles
+ * it (loadedProfile: null counts, infinities, finite min/max, category counts), plus drift against
+ * the reference (compareSources).
  */
 import type { Store } from '../../storage/client.ts';
 import { compareSources } from '../drift/compute.ts';
 import { dropLoaded, loadedFile, type LoadedColumn } from '../drift/file-load.ts';
 import { loadedProfile } from '../drift/file-profile.ts';
 import { isIndexColumn, planColumns } from '../drift/file-plan.ts';
-import { scanFile, tokenParams, type FileScan, type ScannedColumn, type ScanType } from '../drift/file-scan.ts';
+import { scanFile, type FileScan, type ScannedColumn, type ScanType } from '../drift/file-scan.ts';
 import type { FileSource } from '../drift/reference.ts';
 import { MAX_CATEGORIES } from '../drift/source.ts';
 import { DEFAULT_MAX_SHARE, driftSpec, type Contract } from './contract.ts';
@@ -26,34 +27,32 @@ function categoricalNames(contract: Contract | undefined, extra: Iterable<string
 }
 
 /**
- * Finite min/max of each numeric column, and the values outside the contract's bounds, in one pass
- * over the loaded table. Nulls and infinities are left out (infinities are the `finite` check's).
+ * Values outside the contract's min/max of each bounded numeric column, in one pass over the loaded
+ * table. Nulls and infinities are left out (infinities are the `finite` check's).
  */
-async function numericStats(store: Store, table: string, cols: LoadedColumn[], contract: Contract | undefined) {
-  const out = new Map<string, { n: number; nulls: number; inf: number; min: number; max: number; below?: number; above?: number }>();
-  if (cols.length === 0) return out;
+async function outsideBounds(store: Store, table: string, cols: LoadedColumn[], contract: Contract | undefined) {
+  const out = new Map<string, { below?: number; above?: number }>();
+  const bounded = cols.filter((c) => contract?.columns[c.name]?.min !== undefined || contract?.columns[c.name]?.max !== undefined);
+  if (bounded.length === 0) return out;
   // Aliases start with __c: the loaded table's own columns are n<k> and t<k>, and an alias would shadow them.
   const params: Record<string, number> = {};
-  const exprs = cols.flatMap((c, i) => {
+  const exprs = bounded.flatMap((c, i) => {
     const ok = `${c.expr} IS NOT NULL AND isFinite(assumeNotNull(${c.expr}))`;
     const v = `assumeNotNull(${c.expr})`;
-    const b = contract?.columns[c.name];
-    if (b?.min !== undefined) params[`lo${i}`] = b.min;
-    if (b?.max !== undefined) params[`hi${i}`] = b.max;
+    const b = contract!.columns[c.name];
+    if (b.min !== undefined) params[`lo${i}`] = b.min;
+    if (b.max !== undefined) params[`hi${i}`] = b.max;
     return [
-      `countIf(${ok}) AS __cn${i}`, `countIf(${c.expr} IS NULL) AS __cz${i}`, `countIf(isInfinite(${c.expr})) AS __cinf${i}`,
-      `minIf(${v}, ${ok}) AS __cmn${i}`, `maxIf(${v}, ${ok}) AS __cmx${i}`,
-      b?.min !== undefined ? `countIf(${ok} AND ${v} < {lo${i}:Float64}) AS __cb${i}` : `toUInt64(0) AS __cb${i}`,
-      b?.max !== undefined ? `countIf(${ok} AND ${v} > {hi${i}:Float64}) AS __ca${i}` : `toUInt64(0) AS __ca${i}`,
+      b.min !== undefined ? `countIf(${ok} AND ${v} < {lo${i}:Float64}) AS __cb${i}` : `toUInt64(0) AS __cb${i}`,
+      b.max !== undefined ? `countIf(${ok} AND ${v} > {hi${i}:Float64}) AS __ca${i}` : `toUInt64(0) AS __ca${i}`,
     ];
   });
-  const [row] = await store.query<Record<string, string | number>>(`SELECT ${exprs.join(', ')} FROM ${table}`, { ...tokenParams(), ...params });
-  cols.forEach((c, i) => {
-    const b = contract?.columns[c.name];
+  const [row] = await store.query<Record<string, string | number>>(`SELECT ${exprs.join(', ')} FROM ${table}`, params);
+  bounded.forEach((c, i) => {
+    const b = contract!.columns[c.name];
     out.set(c.name, {
-      n: Number(row[`__cn${i}`]), nulls: Number(row[`__cz${i}`]), inf: Number(row[`__cinf${i}`]), min: Number(row[`__cmn${i}`]), max: Number(row[`__cmx${i}`]),
-      ...(b?.min !== undefined ? { below: Number(row[`__cb${i}`]) } : {}),
-      ...(b?.max !== undefined ? { above: Number(row[`__ca${i}`]) } : {}),
+      ...(b.min !== undefined ? { below: Number(row[`__cb${i}`]) } : {}),
+      ...(b.max !== undefined ? { above: Number(row[`__ca${i}`]) } : {}),
     });
   });
   return out;
@@ -83,20 +82,20 @@ async function factsOf(store: Store, scan: FileScan, contract: Contract | undefi
     else first.set(c.name, c);
   }
   const loaded = loadedFile(scan, plan.columns, 'ref');
-  // Category counts from the drift profile; numeric facts from one pass of our own (no sketches needed).
-  const subjects = new Map(loaded.columns.filter((c) => c.kind === 'categorical').map((c) => [c.name, c]));
-  const profile = await loadedProfile(store, { kind: 'loaded', file: loaded, subjects }, { literal: true, sketches: false });
-  const stats = await numericStats(store, loaded.table, loaded.columns.filter((c) => c.kind === 'numeric'), contract);
+  // Counts, nulls, infinities, finite min/max and categories from the drift profile (no sketches needed).
+  const profile = await loadedProfile(store, { kind: 'loaded', file: loaded, subjects: new Map(loaded.columns.map((c) => [c.name, c])) }, { literal: true, sketches: false });
+  const bounds = await outsideBounds(store, loaded.table, loaded.columns.filter((c) => c.kind === 'numeric'), contract);
   const columns = [...first.values()].map((s): ObservedColumn => {
-    const st = stats.get(s.name);
+    const num = profile.numeric.get(s.name);
     const cat = profile.categorical.get(s.name);
     const o: ObservedColumn = {
       name: s.name, type: KIND[s.type], detail: s.type === 'Unsupported' ? s.native : s.type, numericText: s.numericText,
-      nulls: st?.nulls ?? cat?.nulls ?? s.nulls, nonFinite: st?.inf ?? s.nonFinite,
+      nulls: num?.nulls ?? cat?.nulls ?? s.nulls, nonFinite: num?.nonFinite ?? s.nonFinite,
     };
-    if (st && st.n > 0) Object.assign(o, { min: st.min, max: st.max });
-    if (st && st.below !== undefined) o.belowMin = st.below;
-    if (st && st.above !== undefined) o.aboveMax = st.above;
+    if (num && num.summary.n > 0) Object.assign(o, { min: num.summary.min, max: num.summary.max });
+    const out = bounds.get(s.name);
+    if (out?.below !== undefined) o.belowMin = out.below;
+    if (out?.above !== undefined) o.aboveMax = out.above;
     if (cat) {
       o.categories = cat.counts;
       o.categoriesComplete = cat.counts.size < MAX_CATEGORIES;

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import type { Store } from '../../storage/client.ts';
-import { dropLoaded, loadedFile, type LoadedColumn } from './file-load.ts';
+import { dropLoaded, loadedFile } from './file-load.ts';
 import { planColumns, type SkippedColumn } from './file-plan.ts';
 import { scanFile, tokenParams, type FileScan } from './file-scan.ts';
 import { LEVELS_SQL } from './sketch.ts';
@@ -114,11 +114,6 @@ async function loadSides(store: Store, ref: Source, cur: Source, opts: ProfileOp
     notes: new Map(plan.columns.filter((p) => p.note).map((p) => [subjectOf(p.name, opts), p.note!])),
     release,
   };
-}
-
-/** The column of a loaded side that holds a subject. */
-export function loadedColumn(src: Extract<Source, { kind: 'loaded' }>, subject: string): LoadedColumn | undefined {
-  return src.subjects.get(subject);
 }
 
 /** Reads a profile from a loaded file: one aggregate pass for the numeric columns, one GROUP BY per categorical one. */
