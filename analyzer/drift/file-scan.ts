@@ -98,6 +98,11 @@ function textFormat(f: FileSource, names: boolean): string {
   return names ? `${base}WithNames` : base;
 }
 
+/** The structure of a text file's columns: ours by position, every one read as text. */
+function textStructure(columns: number): string {
+  return Array.from({ length: columns }, (_, i) => `c${i} Nullable(String)`).join(', ');
+}
+
 /** SQL pieces to read a file's columns by position: the FROM clause and each column's expression. */
 export interface FileReader {
   from: string;
@@ -110,7 +115,7 @@ export interface FileReader {
 export function fileReader(f: FileSource, columns: number): FileReader {
   const settings = readSettings(f);
   if (isTextFormat(f)) {
-    const structure = Array.from({ length: columns }, (_, i) => `c${i} Nullable(String)`).join(', ');
+    const structure = textStructure(columns);
     return { from: `file({path:String}, '${textFormat(f, true)}', {structure:String})`, params: { path: f.path, structure }, settings, column: (i) => `c${i}` };
   }
   return {
@@ -138,7 +143,7 @@ async function header(store: Store, f: FileSource): Promise<{ name: string; nati
       const desc = await store.query<{ name: string }>(
         `DESCRIBE file({path:String}, '${textFormat(f, false)}')`, { path: f.path }, readSettings(f, { headerOnly: true }),
       );
-      const structure = desc.map((_, i) => `c${i} Nullable(String)`).join(', ');
+      const structure = textStructure(desc.length);
       const [row] = await store.query<Record<string, string | null>>(
         `SELECT * FROM file({path:String}, '${textFormat(f, false)}', {structure:String}) LIMIT 1`, { path: f.path, structure }, readSettings(f),
       );
