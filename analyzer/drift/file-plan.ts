@@ -33,7 +33,7 @@ export function isIndexColumn(c: ScannedColumn): boolean {
 
 const NUMERIC: ReadonlySet<ScanType> = new Set(['Int64', 'Float64']);
 
-/** How one side's type is named in a reason: the scanned type, or numeric text as String. */
+/** How one side's type is named in a reason: the scanned type, or the native type when unsupported. */
 function shown(c: ScannedColumn): string {
   return c.type === 'Unsupported' ? c.native : c.type;
 }

@@ -72,7 +72,8 @@ export function columnRequest(
   }
   const threshold = opts.thresholds?.[column] ?? (globalSkipped ? undefined : opts.threshold);
   if (threshold !== undefined && !Number.isFinite(threshold)) throw new MwError('MW_ERR_DRIFT_METHOD', `threshold for ${column} must be a finite number`);
-  return own === undefined || own === '' ? (method ? { method, threshold, global: true } : { method, threshold }) : { method, threshold };
+  const fromGlobal = (own === undefined || own === '') && method !== undefined;
+  return fromGlobal ? { method, threshold, global: true } : { method, threshold };
 }
 
 /** The threshold that applies: the caller's, else the method's default. */
