@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import { MwError } from '../../core/errors.ts';
 import type { Store } from '../../storage/client.ts';
-import { MAX_CATEGORIES } from '../drift/source.ts';
+import { MAX_CATEGORIES, sourceWhere } from '../drift/source.ts';
 import type { ResultRow, ResultStatus } from '../results.ts';
-import { windowParams, type Window } from '../window.ts';
+import type { Window } from '../window.ts';
 import { parseContract, type Contract } from './contract.ts';
 import { evaluate, type CheckResult } from './evaluate.ts';
 import type { Observed, ObservedColumn } from './observed.ts';
@@ -32,8 +32,7 @@ type Scope = { model: string; version: string };
  * contract's drift expectations are skipped here rather than computed twice.
  */
 export async function observeWindow(store: Store, scope: Scope, w: Window): Promise<Observed> {
-  const p = { model: scope.model, version: scope.version, ...windowParams(w) };
-  const where = "model = {model:String} AND version = {version:String} AND minute >= {fromMin:DateTime('UTC')} AND minute < {toMin:DateTime('UTC')}";
+  const { where, params: p } = sourceWhere({ kind: 'rollup', ...scope, window: w }, 'minute');
   const [rows, num, cat, nulls] = await Promise.all([
     store.query<{ n: string }>(`SELECT sum(predictions) AS n FROM ${store.t('latency_1m')} WHERE ${where}`, p),
     store.query<{ feature: string; n: string; mn: number; mx: number }>(
