@@ -10,17 +10,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createStore } from '../storage/client.ts';
+import { arg, median } from './args.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
 const ROWS = Number(arg('file-rows', '1000000'));
 const COLUMNS = Number(arg('columns', '20'));
 const RUNS = Math.max(1, Number(arg('runs', '3')));
 const PEER = !process.argv.includes('--no-peer');
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-files-'));
 

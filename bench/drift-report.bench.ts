@@ -15,14 +15,10 @@ import { chromium } from 'playwright-core';
 import { toHtml } from '../cli/commands/drift-report.ts';
 import { CHROMIUM } from '../test/ui/report-browser.ts';
 import { syntheticReport } from '../test/ui/report-fixture.ts';
+import { arg, median } from './args.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
 const COLUMNS = Number(arg('columns', '500'));
 const RUNS = Math.max(1, Number(arg('runs', '3')));
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const mib = (b: number) => (b / 1024 / 1024).toFixed(2);
 
 const report = syntheticReport(COLUMNS, 42);

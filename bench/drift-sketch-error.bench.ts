@@ -12,11 +12,8 @@ import path from 'node:path';
 import { createStore } from '../storage/client.ts';
 import { compareSources } from '../analyzer/drift/compute.ts';
 import { fileSource } from '../analyzer/drift/reference.ts';
+import { arg } from './args.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
 const ROWS = Number(arg('rows', '200000'));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-sketch-'));
 const store = await createStore({ dataDir: path.join(dir, 'data') });

@@ -20,11 +20,8 @@ import { compareSources } from '../analyzer/drift/compute.ts';
 import { readProfile } from '../analyzer/drift/profile.ts';
 import { ksFromSummaries } from '../analyzer/drift/sketch.ts';
 import { ksStatisticSorted } from '../analyzer/stats/index.ts';
+import { arg, median } from './args.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
 const ROWS = Number(arg('rows', '10000000'));
 const RUNS = Math.max(1, Number(arg('runs', '3')));
 const PEER_FEATURES = Number(arg('peer-features', '2'));
@@ -67,7 +64,6 @@ console.log(`seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
 const ref = { from: new Date(t0), to: new Date(t0 + DAY / 2) };
 const cur = { from: new Date(t0 + DAY / 2), to: new Date(t0 + DAY) };
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const results: Record<string, { s: number; cpu: number; heapMiB: number; drifted: number }> = {};
 for (const kind of ['rollup', 'raw'] as const) {
   const secs: number[] = [];

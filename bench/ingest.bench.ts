@@ -20,14 +20,11 @@ import { buildCollector } from '../collector/server.ts';
 import { decodeRequest, requestType } from '../collector/otlp/codec.ts';
 import { transformLogs } from '../collector/otlp/logs.ts';
 import { parsePredictionsBody } from '../collector/predictions/json.ts';
+import { median, numArg } from './args.ts';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const ROWS = arg('rows', 200_000);
-const PER_REQUEST = arg('batch', 5_000);
-const CONCURRENCY = arg('concurrency', 4);
+const ROWS = numArg('rows', 200_000);
+const PER_REQUEST = numArg('batch', 5_000);
+const CONCURRENCY = numArg('concurrency', 4);
 const NUMERIC = Array.from({ length: 20 }, (_, i) => `f${i}`);
 
 function record(i: number, base: number) {
@@ -86,7 +83,6 @@ async function send(url: string, bodies: Buffer[], type: string): Promise<number
   return out;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // CPU time of the main thread (the collector's event loop) in ms, from Linux's per-thread
 // accounting (clock ticks of 10 ms; runs last seconds); NaN elsewhere.

@@ -26,11 +26,8 @@ import { Ingestor } from '../collector/ingest.ts';
 import { kafkaOptionsFromConfig, startKafkaIngest } from '../collector/kafka/index.ts';
 import { parsePredictionsBody } from '../collector/predictions/json.ts';
 import { startKafkaMock } from '../test/services/kafka-mock.ts';
+import { arg } from './args.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
 const MESSAGES = Number(arg('messages', '150000'));
 const PARTITIONS = Number(arg('partitions', '24'));
 const CHUNK_OFFSETS = Number(arg('chunk-offsets', String(Math.ceil(MESSAGES / PARTITIONS))));

@@ -10,14 +10,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createStore, type Store } from '../storage/client.ts';
+import { median, numArg } from './args.ts';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const ROWS = arg('rows', 500_000);
-const FEATURES = arg('features', 20);
-const REPEAT = arg('repeat', 3);
+const ROWS = numArg('rows', 500_000);
+const FEATURES = numArg('features', 20);
+const REPEAT = numArg('repeat', 3);
 const CHUNK = 50_000;
 const NAMES = Array.from({ length: FEATURES }, (_, i) => `f${i}`);
 const BASE = Date.now() - 6 * 3600_000;
@@ -72,7 +69,6 @@ function values(i: number): number[] {
   return NAMES.map((_, k) => Math.round((Math.sin(i * 0.7 + k) * 10 + k + ((i * 7919 + k * 104729) % 1000) / 100) * 1e4) / 1e4);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function timeIt(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();

@@ -9,12 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createStore } from '../storage/client.ts';
 import { migrate } from '../storage/migrate.ts';
+import { numArg } from './args.ts';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const ROWS = arg('rows', 1_000_000);
+const ROWS = numArg('rows', 1_000_000);
 const CATEGORICAL = process.argv.includes('--categorical');
 const CHUNK = 250_000;
 

@@ -1,0 +1,18 @@
+/** What every benchmark shares: its `--name value` flags and the median of repeated runs. */
+
+/** The value after `--name` on the command line, or `dflt`. */
+export function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+}
+
+/** A numeric `--name value` flag, or `dflt`. */
+export function numArg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+/** The median of repeated measurements (the upper one of an even count). */
+export function median(v: readonly number[]): number {
+  return [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+}
