@@ -39,6 +39,16 @@ export const SHARDED_TABLES: Readonly<Record<string, { shardingKey?: string }>> 
   feature_cat_1m: {},
   feature_null_1m: {},
   gpu_1m: {},
+  latency_1h: {},
+  feature_num_1h: {},
+  feature_cat_1h: {},
+  feature_null_1h: {},
+  gpu_1h: {},
+  latency_1d: {},
+  feature_num_1d: {},
+  feature_cat_1d: {},
+  feature_null_1d: {},
+  gpu_1d: {},
 };
 
 /** True when `table` is sharded on a cluster. */

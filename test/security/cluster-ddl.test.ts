@@ -32,6 +32,10 @@ describe('cluster DDL (storage.cluster set)', () => {
       gpu_samples: 'MergeTree', dead_letters: 'MergeTree', latency_1m: 'AggregatingMergeTree', feature_num_1m: 'AggregatingMergeTree',
       feature_cat_1m: 'SummingMergeTree', feature_null_1m: 'SummingMergeTree', gpu_1m: 'AggregatingMergeTree',
     };
+    // The hour and day levels are sharded like the minute level they are rolled up from.
+    for (const level of ['1h', '1d']) {
+      for (const t of ['latency', 'feature_num', 'feature_cat', 'feature_null', 'gpu']) engines[`${t}_${level}`] = engines[`${t}_1m`];
+    }
     expect(Object.keys(SHARDED_TABLES).sort()).toEqual(Object.keys(engines).sort());
     for (const [t, engine] of Object.entries(engines)) {
       expect(createOf(`${t}_local`)).toContain(`ENGINE = Replicated${engine}('/clickhouse/tables/{shard}/mw/${t}_local', '{replica}')`);
@@ -51,10 +55,16 @@ describe('cluster DDL (storage.cluster set)', () => {
 
   it('attaches materialized views to the local tables, writing to the local rollups', () => {
     const views = cluster.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW'));
-    expect(views.map((v) => /TO (mw\.\w+)/.exec(v)![1]).sort()).toEqual(['mw.feature_cat_1m_local', 'mw.feature_null_1m_local', 'mw.feature_num_1m_local', 'mw.gpu_1m_local', 'mw.latency_1m_local']);
+    const signals = ['feature_cat', 'feature_null', 'feature_num', 'gpu', 'latency'];
+    expect(views.map((v) => /TO (mw\.\w+)/.exec(v)![1]).sort()).toEqual(['1d', '1h', '1m'].flatMap((l) => signals.map((t) => `mw.${t}_${l}_local`)).sort());
     const source = (name: string) => /FROM (mw\.\w+)/.exec(createOf(name))![1];
     expect(['latency_1m_mv', 'feature_num_1m_mv', 'feature_cat_1m_mv', 'feature_null_1m_mv'].map(source)).toEqual(Array(4).fill('mw.predictions_local'));
     expect(source('gpu_1m_mv')).toBe('mw.gpu_samples_local');
+    // Each shard rolls its own minute states up into its own hour states, and hours into days.
+    for (const t of signals) {
+      expect(source(`${t}_1h_mv`)).toBe(`mw.${t}_1m_local`);
+      expect(source(`${t}_1d_mv`)).toBe(`mw.${t}_1h_local`);
+    }
     expect(createOf('latency_1m_mv')).toMatch(/^CREATE MATERIALIZED VIEW IF NOT EXISTS mw\.latency_1m_mv ON CLUSTER prod TO mw\.latency_1m_local AS\nSELECT/);
   });
 
