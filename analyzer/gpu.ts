@@ -1,6 +1,7 @@
 import type { Store } from '../storage/client.ts';
+import { rollupSource } from '../storage/levels.ts';
 import type { ResultRow } from './results.ts';
-import { windowParams, windowSeconds, type Window } from './window.ts';
+import { windowSeconds, type Window } from './window.ts';
 
 /** Utilization mean below this ratio with memory above IDLE_MEMORY_BYTES marks an idle GPU. */
 export const IDLE_UTILIZATION = 0.05;
@@ -38,8 +39,9 @@ export interface GpuRollupRow {
   t_n: string | number; t_mean: number; temp_n: string | number; temp_max: number; p_n: string | number; p_mean: number;
 }
 
-/** Aggregates the per-minute GPU rollup over a window, per GPU and host. */
+/** Aggregates the GPU rollups (minute, hour and day levels) over a window, per GPU and host. */
 export async function computeGpu(store: Store, w: Window): Promise<GpuReport> {
+  const gpu = rollupSource(store, 'gpu', w);
   const rows = await store.query<GpuRollupRow>(
     `SELECT host, gpu_id, any(gpu_name) AS gpu_name,
        sumIf(samples, metric = 'hw.gpu.utilization') AS u_n,
@@ -55,15 +57,12 @@ export async function computeGpu(store: Store, w: Window): Promise<GpuReport> {
        maxIf(max, metric = 'hw.gpu.temperature') AS temp_max,
        sumIf(samples, metric = 'hw.gpu.power.draw') AS p_n,
        sumIf(sum, metric = 'hw.gpu.power.draw') / p_n AS p_mean
-     FROM ${store.t('gpu_1m')}
-     WHERE minute >= {fromMin:DateTime('UTC')} AND minute < {toMin:DateTime('UTC')}
+     FROM ${gpu.sql}
      GROUP BY host, gpu_id ORDER BY host, gpu_id`,
-    windowParams(w),
+    gpu.params,
   );
-  const [pred] = await store.query<{ n: string }>(
-    `SELECT sum(predictions) AS n FROM ${store.t('latency_1m')} WHERE minute >= {fromMin:DateTime('UTC')} AND minute < {toMin:DateTime('UTC')}`,
-    windowParams(w),
-  );
+  const lat = rollupSource(store, 'latency', w);
+  const [pred] = await store.query<{ n: string }>(`SELECT sum(predictions) AS n FROM ${lat.sql}`, lat.params);
   return summarizeGpus(rows, Number(pred?.n ?? 0), windowSeconds(w));
 }
 

@@ -1,6 +1,7 @@
 import type { Store } from '../storage/client.ts';
+import { rollupSource } from '../storage/levels.ts';
 import type { ResultRow } from './results.ts';
-import { windowParams, windowSeconds, type Window } from './window.ts';
+import { windowSeconds, type Window } from './window.ts';
 
 /** Latency quantiles reported, with their metric names. */
 export const LATENCY_QUANTILES = [
@@ -24,18 +25,19 @@ export interface LatencyStats {
 /** One model version's merged latency rollup (counts as numbers or text). */
 export interface LatencyRollupRow { model: string; version: string; n: string | number; e: string | number; wl: string | number; s: number; mx: number; q: number[] }
 
-/** Merges the per-minute quantilesDD sketches of the window (1% relative accuracy) per model version. */
+/** Merges the quantilesDD sketches of the window (1% relative accuracy; minute, hour and day levels) per model version. */
 export async function computeLatency(store: Store, w: Window, filter: { model?: string; version?: string } = {}): Promise<LatencyStats[]> {
+  const src = rollupSource(store, 'latency', w);
   const levels = LATENCY_QUANTILES.map(([p]) => p).join(', ');
   const rows = await store.query<LatencyRollupRow>(
     `SELECT model, version, sum(predictions) AS n, sum(errors) AS e, sum(with_latency) AS wl, sum(latency_sum) AS s,
             max(latency_max) AS mx, quantilesDDMerge(0.01, ${levels})(latency_sketch) AS q
-     FROM ${store.t('latency_1m')}
-     WHERE minute >= {fromMin:DateTime('UTC')} AND minute < {toMin:DateTime('UTC')}
+     FROM ${src.sql}
+     WHERE 1
        ${filter.model !== undefined ? 'AND model = {model:String}' : ''}
        ${filter.version !== undefined ? 'AND version = {version:String}' : ''}
      GROUP BY model, version ORDER BY model, version`,
-    { ...windowParams(w), model: filter.model, version: filter.version },
+    { ...src.params, model: filter.model, version: filter.version },
   );
   return rows.map((r) => latencyStatsFromRow(r, windowSeconds(w)));
 }

@@ -1,4 +1,5 @@
 import type { Store } from '../storage/client.ts';
+import { rollupSource, type RollupSignal } from '../storage/levels.ts';
 import type { ResultRow } from './results.ts';
 import { windowParams, type Window } from './window.ts';
 import { previousWindow } from './window.ts';
@@ -18,38 +19,38 @@ export interface QualityReport {
 
 type Scope = { model: string; version: string };
 
-function params(scope: Scope, w: Window, prefix = ''): Record<string, unknown> {
-  const wp = windowParams(w);
-  return { model: scope.model, version: scope.version, [`${prefix}fromMin`]: wp.fromMin, [`${prefix}toMin`]: wp.toMin, [`${prefix}from`]: wp.from, [`${prefix}to`]: wp.to };
-}
-
-const inWindow = (p = '') => `model = {model:String} AND version = {version:String} AND minute >= {${p}fromMin:DateTime('UTC')} AND minute < {${p}toMin:DateTime('UTC')}`;
-
 /** Computes null rates, type violations, out-of-range counts, schema drift and unseen categories in ClickHouse. */
 export async function computeQuality(store: Store, scope: Scope, w: Window, ref: Window = previousWindow(w)): Promise<QualityReport> {
-  const p = { ...params(scope, w), ...params(scope, ref, 'r') };
-  const [tot] = await store.query<{ n: string }>(`SELECT sum(predictions) AS n FROM ${store.t('latency_1m')} WHERE ${inWindow()}`, p);
+  // Each rollup is read over the current window (prefix c) and the reference window (prefix r),
+  // every stretch from the coarsest level that holds it whole (storage/levels.ts).
+  const p: Record<string, unknown> = { model: scope.model, version: scope.version, ...windowParams(w) };
+  const of = (signal: RollupSignal, prefix: 'c' | 'r') => {
+    const src = rollupSource(store, signal, prefix === 'c' ? w : ref, { prefix });
+    Object.assign(p, src.params);
+    return `${src.sql} WHERE model = {model:String} AND version = {version:String}`;
+  };
+  const [tot] = await store.query<{ n: string }>(`SELECT sum(predictions) AS n FROM ${of('latency', 'c')}`, p);
   const predictions = Number(tot?.n ?? 0);
-  const featuresOf = (prefix: string) =>
-    `SELECT DISTINCT feature FROM ${store.t('feature_num_1m')} WHERE ${inWindow(prefix)}
-     UNION DISTINCT SELECT DISTINCT feature FROM ${store.t('feature_cat_1m')} WHERE ${inWindow(prefix)}
-     UNION DISTINCT SELECT DISTINCT feature FROM ${store.t('feature_null_1m')} WHERE ${inWindow(prefix)}`;
+  const featuresOf = (prefix: 'c' | 'r') =>
+    `SELECT DISTINCT feature FROM ${of('feature_num', prefix)}
+     UNION DISTINCT SELECT DISTINCT feature FROM ${of('feature_cat', prefix)}
+     UNION DISTINCT SELECT DISTINCT feature FROM ${of('feature_null', prefix)}`;
   const [nulls, types, cur, prev, unseen, ranges] = await Promise.all([
-    store.query<{ feature: string; nulls: string }>(`SELECT feature, sum(nulls) AS nulls FROM ${store.t('feature_null_1m')} WHERE ${inWindow()} GROUP BY feature ORDER BY feature`, p),
+    store.query<{ feature: string; nulls: string }>(`SELECT feature, sum(nulls) AS nulls FROM ${of('feature_null', 'c')} GROUP BY feature ORDER BY feature`, p),
     store.query<{ feature: string }>(
-      `SELECT DISTINCT feature FROM ${store.t('feature_num_1m')} WHERE ${inWindow()}
-       AND feature IN (SELECT feature FROM ${store.t('feature_cat_1m')} WHERE ${inWindow()}) ORDER BY feature`, p),
-    store.query<{ feature: string }>(featuresOf(''), p),
+      `SELECT DISTINCT feature FROM ${of('feature_num', 'c')}
+       AND feature IN (SELECT feature FROM ${of('feature_cat', 'c')}) ORDER BY feature`, p),
+    store.query<{ feature: string }>(featuresOf('c'), p),
     store.query<{ feature: string }>(featuresOf('r'), p),
     store.query<{ feature: string; cats: string[]; n: string }>(
       `SELECT feature, arraySlice(groupArray(category), 1, 100) AS cats, count() AS n FROM (
-         SELECT DISTINCT feature, category FROM ${store.t('feature_cat_1m')} WHERE ${inWindow()}
+         SELECT DISTINCT feature, category FROM ${of('feature_cat', 'c')}
        ) AS c
-       WHERE (feature, category) NOT IN (SELECT feature, category FROM ${store.t('feature_cat_1m')} WHERE ${inWindow('r')})
-         AND feature IN (SELECT feature FROM ${store.t('feature_cat_1m')} WHERE ${inWindow('r')})
+       WHERE (feature, category) NOT IN (SELECT feature, category FROM ${of('feature_cat', 'r')})
+         AND feature IN (SELECT feature FROM ${of('feature_cat', 'r')})
        GROUP BY feature ORDER BY feature`, p),
     store.query<{ feature: string; mn: number; mx: number }>(
-      `SELECT feature, min(min) AS mn, max(max) AS mx FROM ${store.t('feature_num_1m')} WHERE ${inWindow('r')} GROUP BY feature ORDER BY feature`, p),
+      `SELECT feature, min(min) AS mn, max(max) AS mx FROM ${of('feature_num', 'r')} GROUP BY feature ORDER BY feature`, p),
   ]);
   // Out of range: the reference ranges go in as bound arrays; the raw rows are only counted in ClickHouse.
   let outOfRange: QualityReport['outOfRange'] = [];

@@ -1,4 +1,5 @@
 import type { Store } from '../storage/client.ts';
+import { rollupSource } from '../storage/levels.ts';
 import { chSeconds, parseChTime, type Window } from './window.ts';
 
 /** Verdict of one result row. */
@@ -123,14 +124,14 @@ export function resultToJson(r: ResultRow): Record<string, unknown> {
   return { window_start: window.from.toISOString(), window_end: window.to.toISOString(), ...rest };
 }
 
-/** The model/version pairs that have predictions in the window (from the latency rollup). */
+/** The model/version pairs that have predictions in the window (from the latency rollups). */
 export async function modelsInWindow(store: Store, w: Window, model?: string): Promise<{ model: string; version: string }[]> {
+  const src = rollupSource(store, 'latency', w);
   const rows = await store.query<{ model: string; version: string }>(
-    `SELECT DISTINCT model, version FROM ${store.t('latency_1m')}
-     WHERE minute >= {fromMin:DateTime('UTC')} AND minute < {toMin:DateTime('UTC')}
-       ${model !== undefined ? 'AND model = {model:String}' : ''}
+    `SELECT DISTINCT model, version FROM ${src.sql}
+     WHERE 1 ${model !== undefined ? 'AND model = {model:String}' : ''}
      ORDER BY model, version`,
-    { fromMin: chSeconds(w.from), toMin: chSeconds(w.to), model },
+    { ...src.params, model },
   );
   return rows;
 }

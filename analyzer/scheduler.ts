@@ -1,5 +1,6 @@
 import type { Config } from '../core/config/schema.ts';
 import type { Store } from '../storage/client.ts';
+import { rollupSource } from '../storage/levels.ts';
 import { runDrift, type DriftJob } from './drift/job.ts';
 import type { DriftOptions } from './drift/compute.ts';
 import { fileSource, type ReferenceSpec } from './drift/reference.ts';
@@ -11,7 +12,7 @@ import { runQuality } from './quality.ts';
 import { loadContractFile, runContract } from './check/window.ts';
 import type { Contract } from './check/contract.ts';
 import { modelsInWindow, writeResults, type ResultRow } from './results.ts';
-import { alignedWindow, windowParams, type Window } from './window.ts';
+import { alignedWindow, type Window } from './window.ts';
 
 /** The logger the analyzer writes to (pino's shape). */
 export interface AnalyzerLog {
@@ -51,12 +52,12 @@ export function driftOptionsFrom(cfg: Config['analyzer']): DriftOptions {
 
 async function segmentsOf(store: Store, model: string, version: string, w: Window, features: readonly string[]): Promise<Segment[]> {
   if (features.length === 0) return [];
+  const cat = rollupSource(store, 'feature_cat', w);
   const rows = await store.query<{ feature: string; category: string }>(
-    `SELECT feature, category, sum(count) AS c FROM ${store.t('feature_cat_1m')}
-     WHERE model = {model:String} AND version = {version:String} AND minute >= {fromMin:DateTime('UTC')} AND minute < {toMin:DateTime('UTC')}
-       AND has({features:Array(String)}, feature)
+    `SELECT feature, category, sum(count) AS c FROM ${cat.sql}
+     WHERE model = {model:String} AND version = {version:String} AND has({features:Array(String)}, feature)
      GROUP BY feature, category ORDER BY feature, c DESC, category LIMIT ${MAX_SEGMENT_VALUES} BY feature`,
-    { ...windowParams(w), model, version, features },
+    { ...cat.params, model, version, features },
   );
   return rows.map((r) => ({ feature: r.feature, value: r.category }));
 }

@@ -1,12 +1,12 @@
 /**
  * The same data contract as `modelwatch check`, judged on live data: the facts of one model
- * version over an analyzer window, read from the per-minute rollups, and the verdicts written as
+ * version over an analyzer window, read from the rollups, and the verdicts written as
  * quality result rows (`contract_<expectation>`), which dashboards and alert rules read.
  */
 import fs from 'node:fs';
 import { MwError } from '../../core/errors.ts';
 import type { Store } from '../../storage/client.ts';
-import { MAX_CATEGORIES, sourceWhere } from '../drift/source.ts';
+import { MAX_CATEGORIES, rollupRead } from '../drift/source.ts';
 import type { ResultRow, ResultStatus } from '../results.ts';
 import type { Window } from '../window.ts';
 import { parseContract, type Contract } from './contract.ts';
@@ -32,17 +32,18 @@ type Scope = { model: string; version: string };
  * contract's drift expectations are skipped here rather than computed twice.
  */
 export async function observeWindow(store: Store, scope: Scope, w: Window): Promise<Observed> {
-  const { where, params: p } = sourceWhere({ kind: 'rollup', ...scope, window: w }, 'minute');
+  const src = { kind: 'rollup' as const, ...scope, window: w };
+  const [lat, numR, catR, nulR] = (['latency', 'feature_num', 'feature_cat', 'feature_null'] as const).map((s) => rollupRead(store, src, s));
   const [rows, num, cat, nulls] = await Promise.all([
-    store.query<{ n: string }>(`SELECT sum(predictions) AS n FROM ${store.t('latency_1m')} WHERE ${where}`, p),
+    store.query<{ n: string }>(`SELECT sum(predictions) AS n FROM ${lat.from} WHERE ${lat.where}`, lat.params),
     store.query<{ feature: string; n: string; mn: number; mx: number }>(
-      `SELECT feature, sum(count) AS n, min(min) AS mn, max(max) AS mx FROM ${store.t('feature_num_1m')} WHERE ${where} GROUP BY feature HAVING n > 0`, p,
+      `SELECT feature, sum(count) AS n, min(min) AS mn, max(max) AS mx FROM ${numR.from} WHERE ${numR.where} GROUP BY feature HAVING n > 0`, numR.params,
     ),
     store.query<{ feature: string; category: string; c: string }>(
-      `SELECT feature, category, sum(count) AS c FROM ${store.t('feature_cat_1m')} WHERE ${where}
-       GROUP BY feature, category ORDER BY feature, c DESC, category LIMIT ${MAX_CATEGORIES} BY feature`, p,
+      `SELECT feature, category, sum(count) AS c FROM ${catR.from} WHERE ${catR.where}
+       GROUP BY feature, category ORDER BY feature, c DESC, category LIMIT ${MAX_CATEGORIES} BY feature`, catR.params,
     ),
-    store.query<{ feature: string; nulls: string }>(`SELECT feature, sum(nulls) AS nulls FROM ${store.t('feature_null_1m')} WHERE ${where} GROUP BY feature`, p),
+    store.query<{ feature: string; nulls: string }>(`SELECT feature, sum(nulls) AS nulls FROM ${nulR.from} WHERE ${nulR.where} GROUP BY feature`, nulR.params),
   ]);
   const nullOf = new Map(nulls.map((r) => [r.feature, Number(r.nulls)]));
   const columns = new Map<string, ObservedColumn>();

@@ -6,7 +6,7 @@ import type { Store } from '../../storage/client.ts';
 import { loadedProfile } from './file-profile.ts';
 import { LEVELS_SQL } from './sketch.ts';
 import {
-  addCategories, numericColumn, MAX_CATEGORIES, PREDICTION_SUBJECT, sourceWhere,
+  addCategories, numericColumn, MAX_CATEGORIES, PREDICTION_SUBJECT, rollupRead, sourceWhere,
   type CatRow, type NumRow, type Profile, type ProfileOptions, type Source,
 } from './source.ts';
 
@@ -21,28 +21,29 @@ function filterProfile(p: Profile, opts: ProfileOptions): Profile {
   return p;
 }
 
-/** Reads a profile from the per-minute rollups (numeric, categorical, nulls) plus the prediction columns. */
+/** Reads a profile from the rollups (numeric, categorical, nulls; minute, hour and day levels) plus the prediction columns. */
 async function rollupProfile(store: Store, src: Extract<Source, { kind: 'rollup' }>, opts: ProfileOptions): Promise<Profile> {
-  const { where, params } = sourceWhere(src, 'minute');
-  const [num, cat, nulls, total] = await Promise.all([
+  const read = (signal: Parameters<typeof rollupRead>[2]) => rollupRead(store, src, signal);
+  const num = read('feature_num');
+  const cat = read('feature_cat');
+  const nul = read('feature_null');
+  const lat = read('latency');
+  const [numRows, catRows, nulls, total] = await Promise.all([
     store.query<NumRow>(
       `SELECT feature, sum(count) AS n, sum(sum) / n AS mean, sqrt(greatest(sum(sum_sq) / n - mean * mean, 0)) AS sd,
               min(min) AS mn, max(max) AS mx, quantilesTDigestMerge(${LEVELS_SQL})(digest) AS q
-       FROM ${store.t('feature_num_1m')} WHERE ${where} GROUP BY feature HAVING n > 0`,
-      params,
+       FROM ${num.from} WHERE ${num.where} GROUP BY feature HAVING n > 0`,
+      num.params,
     ),
     store.query<CatRow>(
-      `SELECT feature, category, sum(count) AS c FROM ${store.t('feature_cat_1m')} WHERE ${where}
+      `SELECT feature, category, sum(count) AS c FROM ${cat.from} WHERE ${cat.where}
        GROUP BY feature, category ORDER BY feature, c DESC, category LIMIT ${MAX_CATEGORIES} BY feature`,
-      params,
+      cat.params,
     ),
-    store.query<{ feature: string; nulls: string }>(
-      `SELECT feature, sum(nulls) AS nulls FROM ${store.t('feature_null_1m')} WHERE ${where} GROUP BY feature`,
-      params,
-    ),
-    store.query<{ n: string }>(`SELECT sum(predictions) AS n FROM ${store.t('latency_1m')} WHERE ${where}`, params),
+    store.query<{ feature: string; nulls: string }>(`SELECT feature, sum(nulls) AS nulls FROM ${nul.from} WHERE ${nul.where} GROUP BY feature`, nul.params),
+    store.query<{ n: string }>(`SELECT sum(predictions) AS n FROM ${lat.from} WHERE ${lat.where}`, lat.params),
   ]);
-  const p = assemble(Number(total[0]?.n ?? 0), num, cat, nulls, opts);
+  const p = assemble(Number(total[0]?.n ?? 0), numRows, catRows, nulls, opts);
   if (opts.prediction !== false) await addPrediction(store, { ...src, kind: 'raw' }, p);
   return filterProfile(p, opts);
 }
@@ -116,7 +117,7 @@ export async function scaleSampled(
  * over every value of a large window is what costs, so large windows read a fixed-size row sample.
  */
 async function rawProfile(store: Store, src: Extract<Source, { kind: 'raw' }>, opts: ProfileOptions): Promise<Profile> {
-  const { where, params } = sourceWhere(src, 'ts');
+  const { where, params } = sourceWhere(src);
   const t = store.t('predictions');
   const [total] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${t} WHERE ${where}`, params);
   const rows = Number(total?.n ?? 0);
@@ -149,7 +150,7 @@ async function rawProfile(store: Store, src: Extract<Source, { kind: 'raw' }>, o
 
 /** Adds the prediction subject: prediction_value as numeric, else prediction_label as categorical. */
 async function addPrediction(store: Store, src: Extract<Source, { kind: 'raw' }>, p: Profile, stride = 1): Promise<void> {
-  const { where, params } = sourceWhere(src, 'ts');
+  const { where, params } = sourceWhere(src);
   const t = store.t('predictions');
   const digest = (keep: string) => `quantilesTDigestIf(${LEVELS_SQL})(assumeNotNull(prediction_value), prediction_value IS NOT NULL AND ${keep})`;
   const [num] = await store.query<NumRow & { total: string; ns: string }>(

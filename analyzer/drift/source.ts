@@ -2,7 +2,8 @@
  * What a drift side is read from and what its profile holds, plus the SQL pieces every reader
  * shares: the window filter for raw rows and rollups, and file() access for reference files.
  */
-import type { Params } from '../../storage/client.ts';
+import type { Params, Store } from '../../storage/client.ts';
+import { rollupSource, type Level, type RollupSignal } from '../../storage/levels.ts';
 import { windowParams, type Window } from '../window.ts';
 import type { LoadedColumn, LoadedFile } from './file-load.ts';
 import type { FileSource } from './reference.ts';
@@ -24,7 +25,8 @@ export interface Segment {
 
 /** Where a distribution is read from. Raw and rollup sources are one model version over a window. */
 export type Source =
-  | { kind: 'rollup'; model: string; version: string; window: Window }
+  /** Rollups, each stretch of the window from the coarsest level that holds it whole, at most `coarsest` (default day). */
+  | { kind: 'rollup'; model: string; version: string; window: Window; coarsest?: Level }
   | { kind: 'raw'; model: string; version: string; window: Window; segment?: Segment }
   | { kind: 'file'; file: FileSource }
   /** A file loaded into a typed table (what a file side becomes before it is read): subject -> column. */
@@ -79,20 +81,25 @@ export interface NumRow { feature: string; n: string | number; mean: number; sd:
 /** A categorical profile row as the readers select it. */
 export interface CatRow { feature: string; category: string; c: string | number }
 
-/** WHERE clause and parameters selecting one model version over a window (raw rows by ts, rollups by minute). */
-export function sourceWhere(src: Extract<Source, { kind: 'raw' | 'rollup' }>, ts: 'ts' | 'minute'): { where: string; params: Params } {
-  const wp = windowParams(src.window);
-  const params: Params = { model: src.model, version: src.version, ...wp };
-  const time = ts === 'ts'
-    ? "ts >= {from:DateTime64(3,'UTC')} AND ts < {to:DateTime64(3,'UTC')}"
-    : "minute >= {fromMin:DateTime('UTC')} AND minute < {toMin:DateTime('UTC')}";
-  let where = `model = {model:String} AND version = {version:String} AND ${time}`;
+/** WHERE clause and parameters selecting one model version's raw rows over a window (and segment). */
+export function sourceWhere(src: Extract<Source, { kind: 'raw' | 'rollup' }>): { where: string; params: Params } {
+  const params: Params = { model: src.model, version: src.version, ...windowParams(src.window) };
+  let where = "model = {model:String} AND version = {version:String} AND ts >= {from:DateTime64(3,'UTC')} AND ts < {to:DateTime64(3,'UTC')}";
   if (src.kind === 'raw' && src.segment) {
     where += ' AND features_cat[{segFeature:String}] = {segValue:String}';
     params.segFeature = src.segment.feature;
     params.segValue = src.segment.value;
   }
   return { where, params };
+}
+
+/**
+ * One model version's rollup rows of `signal` over a rollup side's window: the table expression
+ * (minute, hour and day levels as storage/levels.ts plans them), its filter and parameters.
+ */
+export function rollupRead(store: Pick<Store, 't'>, src: Extract<Source, { kind: 'rollup' }>, signal: RollupSignal): { from: string; where: string; params: Params } {
+  const { sql, params } = rollupSource(store, signal, src.window, { coarsest: src.coarsest });
+  return { from: sql, where: 'model = {model:String} AND version = {version:String}', params: { ...params, model: src.model, version: src.version } };
 }
 
 /** A profile's numeric column from a selected row. */

@@ -15,7 +15,7 @@ function valueQuery(store: Store, src: Source, column: string): { sql: string; p
     if (!c || c.kind !== 'numeric') throw new MwError('MW_ERR_DRIFT_METHOD', `${src.file.path}: no numeric column ${column}`, { column });
     return { sql: `SELECT assumeNotNull(${c.expr}) AS v FROM ${src.file.table} WHERE ${c.expr} IS NOT NULL AND isFinite(v)`, params: {} };
   }
-  const { where, params } = sourceWhere({ ...src, kind: 'raw' } as Extract<Source, { kind: 'raw' }>, 'ts');
+  const { where, params } = sourceWhere({ ...src, kind: 'raw' } as Extract<Source, { kind: 'raw' }>);
   const expr = column === PREDICTION_SUBJECT ? 'assumeNotNull(prediction_value)' : 'features_num[{col:String}]';
   const cond = column === PREDICTION_SUBJECT ? 'prediction_value IS NOT NULL' : 'mapContains(features_num, {col:String})';
   return { sql: `SELECT ${expr} AS v FROM ${store.t('predictions')} WHERE ${where} AND ${cond} AND isFinite(v)`, params: { ...params, col: column } };
