@@ -3,7 +3,7 @@ import type { Store } from '../storage/client.ts';
 import { rollupSource } from '../storage/levels.ts';
 import { runDrift, type DriftJob } from './drift/job.ts';
 import type { DriftOptions } from './drift/compute.ts';
-import { fileSource, type ReferenceSpec } from './drift/reference.ts';
+import { fileSource, parseLength, type ReferenceSpec } from './drift/reference.ts';
 import type { Segment } from './drift/profile.ts';
 import { runGpu } from './gpu.ts';
 import { runLatency } from './latency.ts';
@@ -87,7 +87,7 @@ export async function runAll(store: Store, config: Config, log: AnalyzerLog, now
     summary.failed.push({ job: 'models', error: (err as Error).message });
     log.error({ err }, 'analyzer could not list models');
   }
-  let reference: ReferenceSpec = { kind: 'previous' };
+  let reference: ReferenceSpec = { kind: 'previous', ...(cfg.referenceWindow ? { lengthMs: parseLength(cfg.referenceWindow) } : {}) };
   if (cfg.referenceFile) {
     try {
       reference = fileSource(cfg.referenceFile);

@@ -46,4 +46,13 @@ describe('parseReference', () => {
     expect(describeReference({ kind: 'previous' }, cur)).toBe('previous:2026-01-01T00:00:00.000Z..2026-01-01T01:00:00.000Z');
     expect(describeReference(fileSource('/r/t.csv'), cur)).toBe('file:/r/t.csv');
   });
+  it('previous:<length> is the stretch of that length just before the window', () => {
+    expect(parseReference('previous:7d')).toEqual({ kind: 'previous', lengthMs: 7 * 86_400_000 });
+    expect(referenceWindow(parseReference('previous:29d'), cur)).toEqual({ from: new Date('2025-12-03T01:00:00Z'), to: cur.from });
+    expect(referenceWindow(parseReference('previous:90m'), cur)).toEqual({ from: new Date('2025-12-31T23:30:00Z'), to: cur.from });
+    expect(describeReference(parseReference('previous:24h'), cur)).toBe('previous:2025-12-31T01:00:00.000Z..2026-01-01T01:00:00.000Z');
+    for (const bad of ['previous:', 'previous:0d', 'previous:7w', 'previous:1234567d', 'previous:-1h', 'previous:1.5d']) {
+      expect(codeOf(() => parseReference(bad)), bad).toBe('MW_ERR_REFERENCE_INVALID');
+    }
+  });
 });

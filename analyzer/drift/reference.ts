@@ -19,7 +19,18 @@ export interface FileSource {
 }
 
 /** Where the reference distribution comes from. */
-export type ReferenceSpec = { kind: 'previous' } | { kind: 'range'; window: Window } | FileSource;
+export type ReferenceSpec =
+  /** The stretch just before the current window: as long as it, or `lengthMs` long ("this hour against the last 7 days"). */
+  | { kind: 'previous'; lengthMs?: number }
+  | { kind: 'range'; window: Window }
+  | FileSource;
+
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** Parses a length such as `90m`, `24h` or `29d` (the pattern the config validates) into milliseconds; undefined when malformed. */
+export function parseLength(text: string): number | undefined {
+  const m = /^([1-9][0-9]{0,5})([mhd])$/.exec(text);
+  return m ? Number(m[1]) * UNIT_MS[m[2]] : undefined;
+}
 
 // file() expands globs ({a,b}, *, ?, [..]) and ClickHouse reads '\' escapes: none of these belong in a path we accept.
 const FORBIDDEN = /[\0\r\n*?{}[\]\\'"`]/;
@@ -49,11 +60,16 @@ export function fileSource(p: string, opts: { root?: string; format?: string } =
 }
 
 /**
- * Parses a reference as the API and CLI write it: `previous`, `<ISO from>..<ISO to>`, or
- * `file:<path>` (files only when `fileRoot` allows them).
+ * Parses a reference as the API and CLI write it: `previous`, `previous:<length>` (`29d`, `24h`,
+ * `90m`), `<ISO from>..<ISO to>`, or `file:<path>` (files only when `fileRoot` allows them).
  */
 export function parseReference(text: string | undefined, opts: { fileRoot?: string; allowFiles?: boolean } = {}): ReferenceSpec {
   if (text === undefined || text === '' || text === 'previous') return { kind: 'previous' };
+  if (text.startsWith('previous:')) {
+    const lengthMs = parseLength(text.slice(9));
+    if (lengthMs === undefined) throw new MwError('MW_ERR_REFERENCE_INVALID', `${JSON.stringify(text)}: expected previous:<n>m, previous:<n>h or previous:<n>d`);
+    return { kind: 'previous', lengthMs };
+  }
   if (text.startsWith('file:')) {
     if (opts.allowFiles === false) throw new MwError('MW_ERR_REFERENCE_INVALID', 'file references are not enabled (set analyzer.referenceDir)');
     return fileSource(text.slice(5), { root: opts.fileRoot });
@@ -67,12 +83,12 @@ export function parseReference(text: string | undefined, opts: { fileRoot?: stri
     }
     return { kind: 'range', window: { from, to } };
   }
-  throw new MwError('MW_ERR_REFERENCE_INVALID', `${JSON.stringify(text)}: expected previous, <ISO from>..<ISO to> or file:<path>`);
+  throw new MwError('MW_ERR_REFERENCE_INVALID', `${JSON.stringify(text)}: expected previous, previous:<length>, <ISO from>..<ISO to> or file:<path>`);
 }
 
 /** The reference window for a time-based reference, relative to the current window. */
 export function referenceWindow(spec: ReferenceSpec, current: Window): Window | undefined {
-  if (spec.kind === 'previous') return previousWindow(current);
+  if (spec.kind === 'previous') return spec.lengthMs ? { from: new Date(current.from.getTime() - spec.lengthMs), to: new Date(current.from) } : previousWindow(current);
   if (spec.kind === 'range') return spec.window;
   return undefined;
 }
