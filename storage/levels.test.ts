@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bucketIsRead, LEVEL_MS, LEVELS, planLevels, rollupSource, type Level } from './levels.ts';
+import { bucketIsRead, LEVEL_MS, LEVELS, planLevels, planLevelsFrom, rollupSource, setLevelsIncompleteBefore, type Level } from './levels.ts';
 
 const D = LEVEL_MS.day;
 const M = LEVEL_MS.minute;
@@ -63,6 +63,31 @@ describe('planLevels', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('planLevelsFrom (hour and day levels not yet backfilled)', () => {
+  it('reads minute states up to the first whole day after the levels were created, then plans as usual', () => {
+    const created = t('2026-11-02T09:12:00Z');
+    const plan = planLevelsFrom(t('2026-11-01T22:30:00Z'), t('2026-11-04T01:15:00Z'), 'day', created);
+    expect(plan.map((r) => [r.level, new Date(r.from).toISOString(), new Date(r.to).toISOString()])).toEqual([
+      ['minute', '2026-11-01T22:30:00.000Z', '2026-11-03T00:00:00.000Z'],
+      ['day', '2026-11-03T00:00:00.000Z', '2026-11-04T00:00:00.000Z'],
+      ['hour', '2026-11-04T00:00:00.000Z', '2026-11-04T01:00:00.000Z'],
+      ['minute', '2026-11-04T01:00:00.000Z', '2026-11-04T01:15:00.000Z'],
+    ]);
+    expect(planLevelsFrom(t('2026-11-01T00:00:00Z'), t('2026-11-02T00:00:00Z'), 'day', created)).toEqual([{ level: 'minute', from: t('2026-11-01T00:00:00Z'), to: t('2026-11-02T00:00:00Z') }]);
+    expect(planLevelsFrom(t('2026-11-05T00:00:00Z'), t('2026-11-06T00:00:00Z'), 'day', created)).toEqual([{ level: 'day', from: t('2026-11-05T00:00:00Z'), to: t('2026-11-06T00:00:00Z') }]);
+    expect(planLevelsFrom(t('2026-11-01T00:00:00Z'), t('2026-11-06T00:00:00Z'), 'day', undefined)).toEqual(planLevels(t('2026-11-01T00:00:00Z'), t('2026-11-06T00:00:00Z')));
+  });
+
+  it('rollupSource follows the store\'s mark until it is cleared', () => {
+    const store = { t: (x: string) => x };
+    const w = { from: new Date(t('2026-11-01T00:00:00Z')), to: new Date(t('2026-11-03T00:00:00Z')) };
+    setLevelsIncompleteBefore(store, t('2026-11-02T12:00:00Z'));
+    expect(rollupSource(store, 'latency', w).ranges.map((r) => r.level)).toEqual(['minute']);
+    setLevelsIncompleteBefore(store, undefined);
+    expect(rollupSource(store, 'latency', w).ranges.map((r) => r.level)).toEqual(['day']);
   });
 });
 
