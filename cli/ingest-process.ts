@@ -7,7 +7,8 @@ import type { Config } from '../core/config/schema.ts';
 import { buildCollector, type Collector } from '../collector/server.ts';
 import type { Store } from '../storage/client.ts';
 import { withTestFaults } from '../storage/faults.ts';
-import { applyRetention } from '../storage/retention.ts';
+import { pendingBackfill } from '../storage/backfill.ts';
+import { applyRetention, retentionFromConfig } from '../storage/retention.ts';
 import { fail, openStore } from './context.ts';
 
 /** A part running beside the collector that must be stopped on shutdown. */
@@ -18,14 +19,27 @@ export interface Stoppable {
 /**
  * Opens the store (migrated, retention applied) and builds the collector; any failure, including
  * the collector's start-up checks (exposure without keys, TLS files, privacy key), stops the process
- * with a clear message.
+ * with a clear message. Data stored before the hour and day rollup levels existed is not built
+ * here (it can take long): a warning says to run `modelwatch migrate`, which does it.
  */
 export async function openCollector(config: Config, log: Logger): Promise<{ store: Store; collector: Collector }> {
   let store: Store;
   try {
     // Identity unless a test armed the fault switch in this process (docs/durability.md).
     store = withTestFaults(await openStore(config, log));
-    await applyRetention(store, config.storage.retentionDays, config.storage.cluster);
+    const cluster = config.storage.cluster;
+    const pending = await pendingBackfill(store, { cluster });
+    if (pending.length > 0) {
+      const tables = [...new Set(pending.map((p) => p.table))];
+      log.warn(
+        { partitions: pending.length, tables },
+        `hour and day rollups lack the data stored before they existed (${pending.length} partition(s) to build): ` +
+          'reads of older windows at those levels miss it until `modelwatch migrate` has built them' +
+          (store.mode === 'embedded' ? ' (stop this process first: the embedded engine binds the data directory)' : ''),
+      );
+    }
+    const retention = await applyRetention(store, retentionFromConfig(config.storage), cluster, pending);
+    for (const w of retention.warnings) log.warn(w);
   } catch (err) {
     fail(err);
   }

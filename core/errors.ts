@@ -9,6 +9,7 @@ export const ERRORS = {
   MW_ERR_CLICKHOUSE_UNAVAILABLE: { status: 503, message: 'ClickHouse cannot be reached' },
   MW_ERR_MIGRATION_FAILED: { status: 500, message: 'a schema migration failed' },
   MW_ERR_MIGRATION_CHECKSUM: { status: 500, message: 'an applied migration differs from the code' },
+  MW_ERR_BACKFILL_FAILED: { status: 500, message: 'building the hour and day rollup levels failed' },
   MW_ERR_BAD_IDENTIFIER: { status: 400, message: 'identifier does not match the allowed pattern' },
   MW_ERR_BODY_UNDECODABLE: { status: 400, message: 'request body cannot be decoded' },
   MW_ERR_BODY_TOO_LARGE: { status: 413, message: 'request body exceeds the size limit' },

@@ -135,7 +135,16 @@ export interface MigrateProgress {
  * IF NOT EXISTS, so a run cut off half-way is finished by the next one; a migration is recorded
  * only after all its statements succeeded.
  */
-export async function migrate(store: Store, opts: { cluster?: string; log?: (msg: string) => void; progress?: (p: MigrateProgress) => void } = {}): Promise<MigrateResult> {
+export async function migrate(
+  store: Store,
+  opts: {
+    cluster?: string;
+    log?: (msg: string) => void;
+    progress?: (p: MigrateProgress) => void;
+    /** Apply migrations up to this version only (tests that need a data directory of an older schema). */
+    upTo?: number;
+  } = {},
+): Promise<MigrateResult> {
   const version = await store.serverVersion();
   checkVersion(version);
   const render: RenderOptions = { database: store.database, cluster: opts.cluster };
@@ -147,7 +156,7 @@ export async function migrate(store: Store, opts: { cluster?: string; log?: (msg
   );
   const byVersion = new Map(done.map((r) => [Number(r.version), r]));
   const result: MigrateResult = { applied: [], alreadyApplied: [], version };
-  const migrations = loadMigrations(render);
+  const migrations = loadMigrations(render).filter((m) => opts.upTo === undefined || m.version <= opts.upTo);
   const total = migrations.filter((m) => !byVersion.has(m.version)).length;
   for (const m of migrations) {
     const prev = byVersion.get(m.version);

@@ -8,7 +8,7 @@ describe('config', () => {
   it('fills every default', () => {
     const c = loadConfig();
     expect(c.server).toMatchObject({ host: '127.0.0.1', port: 4318 });
-    expect(c.storage).toMatchObject({ dataDir: './data', url: '', database: 'modelwatch', retentionDays: 30 });
+    expect(c.storage).toMatchObject({ dataDir: './data', url: '', database: 'modelwatch', retentionDays: 30, minuteRetentionDays: 30, hourRetentionDays: 400, dayRetentionDays: 1825 });
     expect(c.writer.maxBatchRows).toBeGreaterThan(1000);
   });
 
@@ -26,6 +26,17 @@ describe('config', () => {
     expect(() => loadConfig({ overrides: { 'log.level': 'loud' } })).toThrow(/log\.level: got "loud", expected one of fatal, error/);
     expect(() => loadConfig({ overrides: { 'storage.database': 'x; DROP' } })).toThrow(/storage\.database: got "x; DROP", expected a value matching/);
     expect(() => loadConfig({ overrides: { 'server.prot': 1 } })).toThrow('server.prot: unknown setting');
+  });
+
+  it('rollup retention: each level from its env variable, and a coarser level kept shorter than a finer one is refused naming both', () => {
+    const c = loadConfig({ env: { MODELWATCH_MINUTE_RETENTION_DAYS: '14', MODELWATCH_HOUR_RETENTION_DAYS: '90', MODELWATCH_DAY_RETENTION_DAYS: '730' } });
+    expect(c.storage).toMatchObject({ minuteRetentionDays: 14, hourRetentionDays: 90, dayRetentionDays: 730 });
+    expect(() => loadConfig({ overrides: { 'storage.hourRetentionDays': 20 } })).toThrow(
+      'storage.hourRetentionDays: got 20, expected a number >= storage.minuteRetentionDays (30): a coarser rollup level is kept at least as long as a finer one',
+    );
+    expect(() => loadConfig({ env: { MODELWATCH_DAY_RETENTION_DAYS: '365' } })).toThrow(expect.objectContaining({ code: 'MW_ERR_CONFIG_INVALID', message: expect.stringContaining('storage.dayRetentionDays: got 365, expected a number >= storage.hourRetentionDays (400)') }));
+    expect(() => loadConfig({ overrides: { 'storage.minuteRetentionDays': 400, 'storage.hourRetentionDays': 400 } })).not.toThrow();
+    expect(() => loadConfig({ overrides: { 'storage.minuteRetentionDays': 0 } })).toThrow('storage.minuteRetentionDays: got 0, expected a number >= 1');
   });
 
   it('a missing or unparseable file is MW_ERR_CONFIG_FILE', () => {

@@ -73,7 +73,27 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     });
     throw new MwError('MW_ERR_CONFIG_INVALID', problems.join('; '), { problems });
   }
-  return raw as Config;
+  const config = raw as Config;
+  const problems = crossChecks(config);
+  if (problems.length) throw new MwError('MW_ERR_CONFIG_INVALID', problems.join('; '), { problems });
+  return config;
+}
+
+/** Rules between settings that the schema cannot say: a coarser rollup level is kept at least as long as a finer one. */
+function crossChecks(config: Config): string[] {
+  const s = config.storage;
+  const levels = [
+    ['storage.minuteRetentionDays', s.minuteRetentionDays],
+    ['storage.hourRetentionDays', s.hourRetentionDays],
+    ['storage.dayRetentionDays', s.dayRetentionDays],
+  ] as const;
+  const problems: string[] = [];
+  for (let i = 1; i < levels.length; i++) {
+    const [fineKey, fine] = levels[i - 1];
+    const [key, value] = levels[i];
+    if (value < fine) problems.push(`${key}: got ${value}, expected a number >= ${fineKey} (${fine}): a coarser rollup level is kept at least as long as a finer one`);
+  }
+  return problems;
 }
 
 function describe(e: { keyword: string; params: any; message?: string }): string {

@@ -38,6 +38,9 @@ export const configSchema = {
         password: { type: 'string', default: '' },
         database: { type: 'string', default: 'modelwatch', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' },
         retentionDays: { type: 'integer', default: 30, minimum: 1, maximum: 3650 },
+        minuteRetentionDays: { type: 'integer', default: 30, minimum: 1, maximum: 3650 },
+        hourRetentionDays: { type: 'integer', default: 400, minimum: 1, maximum: 3650 },
+        dayRetentionDays: { type: 'integer', default: 1825, minimum: 1, maximum: 7300 },
         requestTimeoutMs: { type: 'integer', default: 30000, minimum: 100, maximum: 600000 },
         cluster: { type: 'string', default: '', pattern: '^([A-Za-z_][A-Za-z0-9_]{0,63})?$' },
       },
@@ -64,6 +67,8 @@ export const configSchema = {
         intervalMs: { type: 'integer', default: 60000, minimum: 1000, maximum: 86400000 },
         windowMinutes: { type: 'integer', default: 60, minimum: 1, maximum: 43200 },
         referenceFile: { type: 'string', default: '' },
+        // The stretch before each window drift compares it against ('' = as long as the window): 7d, 24h, 90m.
+        referenceWindow: { type: 'string', default: '', pattern: '^([1-9][0-9]{0,5}[mhd])?$' },
         referenceDir: { type: 'string', default: '' },
         contractFile: { type: 'string', default: '' },
         driftShare: { type: 'number', default: 0.5, minimum: 0, maximum: 1 },
@@ -210,7 +215,12 @@ export interface Config {
     user: string;
     password: string;
     database: string;
+    /** TTL of the raw tables, in days. */
     retentionDays: number;
+    /** TTL of each rollup level, in days; finer levels are kept no longer than coarser ones (checked at load). */
+    minuteRetentionDays: number;
+    hourRetentionDays: number;
+    dayRetentionDays: number;
     requestTimeoutMs: number;
     /** ClickHouse cluster the DDL targets ('' = a single node): ON CLUSTER, Replicated and Distributed tables. */
     cluster: string;
@@ -221,6 +231,8 @@ export interface Config {
     intervalMs: number;
     windowMinutes: number;
     referenceFile: string;
+    /** Length of the reference stretch before each window ('' = the window's own length). */
+    referenceWindow: string;
     /** Directory the drift API may read `file:` references from ('' = none). */
     referenceDir: string;
     /** Data contract (`modelwatch check`'s YAML) judged on every window ('' = none). */
@@ -294,6 +306,9 @@ export const ENV_KEYS: Record<string, string> = {
   MODELWATCH_CLICKHOUSE_PASSWORD: 'storage.password',
   MODELWATCH_CLICKHOUSE_DATABASE: 'storage.database',
   MODELWATCH_RETENTION_DAYS: 'storage.retentionDays',
+  MODELWATCH_MINUTE_RETENTION_DAYS: 'storage.minuteRetentionDays',
+  MODELWATCH_HOUR_RETENTION_DAYS: 'storage.hourRetentionDays',
+  MODELWATCH_DAY_RETENTION_DAYS: 'storage.dayRetentionDays',
   MODELWATCH_SERVER_MAX_RSS_BYTES: 'server.maxRssBytes',
   MODELWATCH_SPOOL_DIR: 'spool.dir',
   MODELWATCH_SPOOL_MAX_BYTES: 'spool.maxBytes',
