@@ -8,7 +8,12 @@
  * Then (unless `--no-files`) bench/drift-files.bench.ts: `modelwatch drift` on two large CSV files
  * beside pandas + scipy, in its own process (one embedded engine per process).
  *
+ * With `--days N`, instead: N days of rollups and the drift of the last day against the N - 1
+ * before it, through the hour and day levels and from minute states only (bench/drift-days.ts);
+ * the raw-row, peer and file parts are skipped.
+ *
  *   node --expose-gc bin/run-ts.mjs bench/drift.bench.ts [--rows 10000000] [--runs 3] [--peer-features 2] [--no-peer] [--no-files] [--file-rows 1000000]
+ *   node --expose-gc bin/run-ts.mjs bench/drift.bench.ts --days 30 [--runs 3] [--rows-per-day 1000000]
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,7 +25,8 @@ import { compareSources } from '../analyzer/drift/compute.ts';
 import { readProfile } from '../analyzer/drift/profile.ts';
 import { ksFromSummaries } from '../analyzer/drift/sketch.ts';
 import { ksStatisticSorted } from '../analyzer/stats/index.ts';
-import { arg, median } from './args.ts';
+import { arg, median, numArg } from './args.ts';
+import { driftOverDays } from './drift-days.ts';
 
 const ROWS = Number(arg('rows', '10000000'));
 const RUNS = Math.max(1, Number(arg('runs', '3')));
@@ -29,6 +35,13 @@ const PEER = !process.argv.includes('--no-peer');
 const DAY = 24 * 3600_000;
 const t0 = Math.floor(Date.now() / DAY) * DAY - DAY;
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
+const DAYS = numArg('days', 0);
+if (DAYS > 0) {
+  await driftOverDays({ days: DAYS, runs: RUNS, rowsPerDay: numArg('rows-per-day', 1_000_000) });
+  console.log('\n--days: the raw-row, peer (scipy) and file parts are skipped');
+  process.exit(0);
+}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-drift-'));
 const store = await createStore({ dataDir: path.join(dir, 'data') });
