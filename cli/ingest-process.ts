@@ -7,7 +7,8 @@ import type { Config } from '../core/config/schema.ts';
 import { buildCollector, type Collector } from '../collector/server.ts';
 import type { Store } from '../storage/client.ts';
 import { withTestFaults } from '../storage/faults.ts';
-import { pendingBackfill } from '../storage/backfill.ts';
+import { levelsAppliedAt, pendingBackfill } from '../storage/backfill.ts';
+import { setLevelsIncompleteBefore } from '../storage/levels.ts';
 import { applyRetention, retentionFromConfig } from '../storage/retention.ts';
 import { fail, openStore } from './context.ts';
 
@@ -30,11 +31,13 @@ export async function openCollector(config: Config, log: Logger): Promise<{ stor
     const cluster = config.storage.cluster;
     const pending = await pendingBackfill(store, { cluster });
     if (pending.length > 0) {
+      // Until a restart after the build, reads take minute states for the time before the levels existed.
+      setLevelsIncompleteBefore(store, +(await levelsAppliedAt(store))!);
       const tables = [...new Set(pending.map((p) => p.table))];
       log.warn(
         { partitions: pending.length, tables },
         `hour and day rollups lack the data stored before they existed (${pending.length} partition(s) to build): ` +
-          'reads of older windows at those levels miss it until `modelwatch migrate` has built them' +
+          'reads of that time use minute states (slower) until `modelwatch migrate` has built them and this process restarts' +
           (store.mode === 'embedded' ? ' (stop this process first: the embedded engine binds the data directory)' : ''),
       );
     }

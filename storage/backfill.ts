@@ -110,7 +110,7 @@ export function partitionOf(level: 'hour' | 'day', ms: number): string {
 }
 
 /** The instant migration 0012 was applied (its views exist from then on), or undefined when it is not. */
-async function levelsAppliedAt(store: Store): Promise<Date | undefined> {
+export async function levelsAppliedAt(store: Store): Promise<Date | undefined> {
   const rows = await store.query<{ at: string; n: number }>(
     `SELECT toString(min(applied_at)) AS at, count() AS n FROM ${store.t('schema_migrations')} WHERE version = {v:UInt32}`,
     { v: LEVELS_MIGRATION },
