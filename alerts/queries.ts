@@ -1,4 +1,6 @@
 import type { Store } from '../storage/client.ts';
+import { LEVELS, levelTable, ROLLUP_SIGNALS, rollupSource } from '../storage/levels.ts';
+import { seenByKey, seenEdges } from '../storage/levels-read.ts';
 import type { Condition, Labels, Sample } from './types.ts';
 
 /** Name of the latency analyzer's metric for a quantile: 0.99 -> latency_p99, 0.999 -> latency_p999, 1 -> latency_max. */
@@ -66,14 +68,19 @@ async function analysisSamples(store: Store, kind: string, c: Condition, now: nu
   });
 }
 
+/** Whole seconds: the window edges are compared with bucket starts at second precision, as they always were. */
+const floorSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
+
 async function errorRateSamples(store: Store, c: Condition, now: number): Promise<Sample[]> {
-  const where = ['minute >= toDateTime(intDiv({from:Int64}, 1000))', 'minute < toDateTime(intDiv({now:Int64}, 1000))'];
-  const params: Record<string, unknown> = { now, from: now - (c.windowMs ?? 300_000), min: c.minCount ?? 1 };
+  // The minutes starting in [from, now), whole hours and days of a long window from their own levels.
+  const src = rollupSource(store, 'latency', { from: new Date(floorSecond(now - (c.windowMs ?? 300_000))), to: new Date(floorSecond(now)) });
+  const where = ['1'];
+  const params: Record<string, unknown> = { ...src.params, min: c.minCount ?? 1 };
   if (c.model !== undefined) { where.push('model = {model:String}'); params.model = c.model; }
   if (c.version !== undefined) { where.push('version = {version:String}'); params.version = c.version; }
   const rows = await store.query<{ model: string; version: string; n: string; e: string }>(
     `SELECT model, version, sum(predictions) AS n, sum(errors) AS e
-     FROM ${store.t('latency_1m')} WHERE ${where.join(' AND ')}
+     FROM ${src.sql} WHERE ${where.join(' AND ')}
      GROUP BY model, version HAVING n >= {min:UInt64}`,
     params,
   );
@@ -81,24 +88,24 @@ async function errorRateSamples(store: Store, c: Condition, now: number): Promis
 }
 
 async function noDataSamples(store: Store, c: Condition, now: number): Promise<Sample[]> {
-  // Seconds since the model's last prediction (the end of its last busy minute), looking back at most a week.
+  // Seconds since the model's last prediction (the end of its last busy minute; of its last busy hour
+  // or day when the silence is older than the minutes kept), looking back at most a week or twice the silence.
   const horizonMs = Math.max(7 * 86_400_000, (c.silenceMs ?? 0) * 2);
-  const where = ['model = {model:String}', 'minute >= toDateTime(intDiv({from:Int64}, 1000))', 'minute <= toDateTime(intDiv({now:Int64}, 1000))', 'predictions > 0'];
-  const params: Record<string, unknown> = { model: c.model, now, from: now - horizonMs };
+  const where = ['model = {model:String}', 'predictions > 0'];
+  const params: Record<string, unknown> = { model: c.model };
   if (c.version !== undefined) { where.push('version = {version:String}'); params.version = c.version; }
-  const rows = await store.query<{ last: string; n: string }>(
-    `SELECT toUnixTimestamp(max(minute)) AS last, count() AS n FROM ${store.t('latency_1m')} WHERE ${where.join(' AND ')}`,
-    params,
-  );
-  const seen = rows.length > 0 && Number(rows[0].n) > 0;
-  const ageS = seen ? Math.max(0, (now - (Number(rows[0].last) * 1000 + 60_000)) / 1000) : horizonMs / 1000;
+  const edges = seenEdges(store, 'latency', { keys: ['model'], where: where.join(' AND '), window: { from: floorSecond(now - horizonMs), to: floorSecond(now) + 1000 } });
+  const rows = await store.query<{ model: string; level: string; first: number; last: number }>(edges.sql, { ...edges.params, ...params });
+  const last = seenByKey(rows, () => 'model').get('model')?.last;
+  const ageS = last !== undefined ? Math.max(0, (now - last) / 1000) : horizonMs / 1000;
   const silenceS = (c.silenceMs ?? 0) / 1000;
   const labels: Labels = { model: c.model! };
   if (c.version !== undefined) labels.version = c.version;
   return [{ labels, value: ageS, threshold: silenceS, active: ageS >= silenceS }];
 }
 
-const TABLES = ['analysis_results', 'latency_1m', 'feature_num_1m', 'feature_cat_1m', 'feature_null_1m', 'gpu_1m', 'predictions', 'ground_truth'];
+/** Tables a `query` rule may name unqualified: results, raw data and every level of every rollup. */
+const TABLES = ['analysis_results', 'predictions', 'ground_truth', ...ROLLUP_SIGNALS.flatMap((s) => LEVELS.map((l) => levelTable(s, l)))];
 
 /** Qualifies the known table names of a user query with the store's database. */
 export function qualifyTables(store: Store, sql: string): string {
@@ -130,7 +137,8 @@ async function querySamples(store: Store, c: Condition, now: number): Promise<Sa
 
 /**
  * Reads the current values of a condition: one sample per series. Kinds over analysis_results read
- * the latest window per series; error_rate and no_data read the latency_1m rollup; a query runs as given
+ * the latest window per series; error_rate and no_data read the latency rollup, each stretch from the
+ * coarsest level that holds it (storage/levels.ts); a query runs as given
  * with `{now:Int64}` and `{from:Int64}` (ms) bound.
  */
 export async function readCondition(store: Store, c: Condition, now: number): Promise<Sample[]> {

@@ -33,7 +33,7 @@ export interface Condition {
   op?: Op;
   /** Threshold, in the unit of the kind (ms for latency, ratio for rates and shares). */
   value?: number;
-  /** error_rate: window over the latency_1m rollup, ms. */
+  /** error_rate: window over the latency rollup (minutes, and whole hours and days of a long window from their levels), ms. */
   windowMs?: number;
   /** error_rate: minimum predictions in the window for a series to count. */
   minCount?: number;

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../storage/client.ts';
 import { MwError } from '../../core/errors.ts';
+import { rollupSource } from '../../storage/levels.ts';
+import { seenByKey, seenEdges } from '../../storage/levels-read.ts';
 
 /** Parses an ISO-8601 or epoch-millisecond query value; `fallback` when absent. */
 export function parseTimeParam(name: string, v: unknown, fallback: Date): Date {
@@ -16,25 +18,55 @@ export function chTime(d: Date): string {
   return d.toISOString().replace('T', ' ').replace('Z', '');
 }
 
+/** A model's traffic over its whole history (before some end). */
+export interface ModelSummary {
+  model: string;
+  versions: string[];
+  predictions: number;
+  /** Start of the earliest rollup bucket with traffic, epoch ms (minute-accurate while minutes are kept, else hour or day). */
+  firstSeen: number;
+  /** End of the latest rollup bucket with traffic, epoch ms exclusive (minute-accurate while minutes are kept). */
+  lastSeen: number;
+}
+
+/** Beyond any stored time: "all history" as a window. */
+const END_OF_HISTORY = new Date(Date.UTC(2100, 0, 1));
+
+/**
+ * Every model with traffic before `end` (default: all of it), in model order: versions and
+ * predictions summed over the rollup levels (whole days from the day level, which outlives the
+ * minutes), first and last seen from the finest level that still holds them.
+ */
+export async function modelSummaries(store: Store, end: Date = END_OF_HISTORY): Promise<ModelSummary[]> {
+  const src = rollupSource(store, 'latency', { from: new Date(0), to: end });
+  const totals = await store.query<{ model: string; versions: string[]; predictions: string }>(
+    `SELECT model, arraySort(groupUniqArray(version)) AS versions, sum(predictions) AS predictions
+     FROM ${src.sql} GROUP BY model ORDER BY model`,
+    src.params,
+  );
+  const edges = seenEdges(store, 'latency', { keys: ['model'], window: { to: end } });
+  const seen = seenByKey(await store.query<{ model: string; level: string; first: number; last: number }>(edges.sql, edges.params), (r) => r.model);
+  return totals.flatMap((t) => {
+    const s = seen.get(t.model);
+    return s ? [{ model: t.model, versions: t.versions, predictions: Number(t.predictions), firstSeen: s.first, lastSeen: s.last }] : [];
+  });
+}
+
 /** The read API over ingested data: models and their recent predictions. */
 export async function readRoutes(app: FastifyInstance, opts: { store: Store }): Promise<void> {
   const { store } = opts;
 
   app.get('/api/v1/models', async (req) => {
-    const rows = await store.query<{ model: string; versions: string[]; predictions: string; first_seen: string; last_seen: string }>(
-      `SELECT model, arraySort(groupUniqArray(version)) AS versions, sum(predictions) AS predictions,
-              min(minute) AS first_seen, max(minute) AS last_seen
-       FROM ${store.t('latency_1m')} GROUP BY model ORDER BY model`,
-    );
+    const rows = await modelSummaries(store);
     // A key limited to some models lists only those.
     const scope = req.modelScope;
     return rows.filter((r) => !scope || scope.allows(r.model)).map((r) => ({
       model: r.model,
       versions: r.versions,
-      predictions: Number(r.predictions),
-      first_seen: new Date(r.first_seen + 'Z').toISOString(),
+      predictions: r.predictions,
+      first_seen: new Date(r.firstSeen).toISOString(),
       // Rollups are per minute: the last prediction fell within the last minute seen.
-      last_seen: new Date(new Date(r.last_seen + 'Z').getTime() + 59_999).toISOString(),
+      last_seen: new Date(r.lastSeen - 1).toISOString(),
     }));
   });
 

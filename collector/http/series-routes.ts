@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MwError } from '../../core/errors.ts';
 import type { Store } from '../../storage/client.ts';
-import { parseTimeParam } from './read-routes.ts';
+import { rollupSource } from '../../storage/levels.ts';
+import { levelForStep } from '../../storage/levels-read.ts';
+import { modelSummaries, parseTimeParam } from './read-routes.ts';
 
 /** Options of the series API. */
 export interface SeriesRoutesOptions {
@@ -30,8 +32,8 @@ export function rangeOf(q: { from?: string; to?: string }, now = new Date()): { 
 }
 
 /**
- * Bucket length in seconds: a whole number of minutes (the rollups are per minute), the requested
- * one when given, else the smallest that keeps the series within MAX_POINTS buckets.
+ * Bucket length in seconds: a whole number of minutes (the finest rollup is per minute), the
+ * requested one when given, else the smallest that keeps the series within MAX_POINTS buckets.
  */
 export function stepSeconds(rangeMs: number, requested?: number): number {
   const minimum = Math.ceil(rangeMs / 1000 / MAX_POINTS / 60) * 60;
@@ -56,6 +58,16 @@ function chSeconds(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
+/**
+ * The rollup rows of `signal` for a series over [from, to) with buckets of `step` seconds: each
+ * stretch from the coarsest level that holds it whole and fits the step (storage/levels.ts), the
+ * time column named `period`. A range starting mid-minute counts that minute, as the series always did.
+ */
+function seriesSource(store: Store, signal: 'latency' | 'gpu', from: Date, to: Date, step?: number) {
+  const start = new Date(Math.floor(from.getTime() / 60_000) * 60_000);
+  return rollupSource(store, signal, { from: start, to }, { coarsest: step === undefined ? 'day' : levelForStep(step) });
+}
+
 /** Which models the caller may see (set by the auth hook; absent when auth is off). */
 interface ModelScope {
   unrestricted: boolean;
@@ -72,7 +84,7 @@ const num = (v: unknown): number | null => {
   return Number.isFinite(n) ? n : null;
 };
 
-/** Fastify plugin: time series over the per-minute rollups, for the web UI and scripts. */
+/** Fastify plugin: time series over the rollups (minute, hour and day levels), for the web UI and scripts. */
 export async function seriesRoutes(app: FastifyInstance, opts: SeriesRoutesOptions): Promise<void> {
   const { store } = opts;
   const windowMinutes = opts.windowMinutes ?? 60;
@@ -84,20 +96,18 @@ export async function seriesRoutes(app: FastifyInstance, opts: SeriesRoutesOptio
     // Without `to` the minute in progress counts too: a model that just started sending is not "no data".
     const end = req.query.to ? Math.floor(parseTimeParam('to', req.query.to, new Date()).getTime() / 60_000) * 60 : Math.floor(Date.now() / 60_000) * 60 + 60;
     const params = {
-      since: chSeconds(end - windowMinutes * 60),
       end: chSeconds(end),
       // The newest drift window per model and version within two windows (or two hours) back.
       lookback: chSeconds(end - Math.max(2 * windowMinutes, 120) * 60),
     };
-    const recent = "minute >= {since:DateTime('UTC')} AND minute < {end:DateTime('UTC')}";
-    const traffic = await store.query<{ model: string; versions: string[]; total: string; n: string; e: string; wl: string; q: number[]; last_seen: string }>(
-      `SELECT model, arraySort(groupUniqArray(version)) AS versions, sum(predictions) AS total,
-              sumIf(predictions, ${recent}) AS n, sumIf(errors, ${recent}) AS e, sumIf(with_latency, ${recent}) AS wl,
-              quantilesDDMergeIf(0.01, 0.5, 0.95, 0.99)(latency_sketch, ${recent}) AS q,
-              toUnixTimestamp(max(minute)) AS last_seen
-       FROM ${store.t('latency_1m')} WHERE minute < {end:DateTime('UTC')} GROUP BY model ORDER BY model`,
-      params,
-    );
+    const recentSrc = rollupSource(store, 'latency', { from: new Date((end - windowMinutes * 60) * 1000), to: new Date(end * 1000) });
+    const recent = new Map((await store.query<{ model: string; n: string; e: string; wl: string; q: number[] }>(
+      `SELECT model, sum(predictions) AS n, sum(errors) AS e, sum(with_latency) AS wl,
+              quantilesDDMerge(0.01, 0.5, 0.95, 0.99)(latency_sketch) AS q
+       FROM ${recentSrc.sql} GROUP BY model`,
+      recentSrc.params,
+    )).map((r) => [r.model, r]));
+    const traffic = await modelSummaries(store, new Date(end * 1000));
     const drift = await store.query<{ model: string; version: string; r: [number, string, string] }>(
       `SELECT model, version, argMax(tuple(value, status, toString(window_end)), tuple(window_end, computed_at)) AS r
        FROM ${store.t('analysis_results')}
@@ -113,22 +123,23 @@ export async function seriesRoutes(app: FastifyInstance, opts: SeriesRoutesOptio
       window_start: new Date((end - windowMinutes * 60) * 1000).toISOString(),
       window_end: new Date(end * 1000).toISOString(),
       models: traffic.filter((t) => !scope || scope.allows(t.model)).map((t) => {
-        const n = Number(t.n);
-        const wl = Number(t.wl);
+        const r = recent.get(t.model);
+        const n = Number(r?.n ?? 0);
+        const wl = Number(r?.wl ?? 0);
         const versions = drift.filter((d) => d.model === t.model);
         // A model drifts when any of its versions does; the share shown is the largest.
         const worst = versions.sort((a, b) => (a.r[1] === 'drift' ? 0 : 1) - (b.r[1] === 'drift' ? 0 : 1) || b.r[0] - a.r[0])[0];
         return {
           model: t.model,
           versions: t.versions,
-          predictions_total: Number(t.total),
+          predictions_total: t.predictions,
           predictions: n,
-          errors: Number(t.e),
-          error_rate: n > 0 ? Number(t.e) / n : null,
-          latency_p50: wl > 0 ? num(t.q[0]) : null,
-          latency_p95: wl > 0 ? num(t.q[1]) : null,
-          latency_p99: wl > 0 ? num(t.q[2]) : null,
-          last_seen: new Date((Number(t.last_seen) + 60) * 1000 - 1).toISOString(),
+          errors: Number(r?.e ?? 0),
+          error_rate: n > 0 ? Number(r!.e) / n : null,
+          latency_p50: wl > 0 ? num(r!.q[0]) : null,
+          latency_p95: wl > 0 ? num(r!.q[1]) : null,
+          latency_p99: wl > 0 ? num(r!.q[2]) : null,
+          last_seen: new Date(t.lastSeen - 1).toISOString(),
           drift: worst ? { version: worst.version, share: Number(worst.r[0]), status: worst.r[1], window_end: new Date(worst.r[2].replace(' ', 'T') + 'Z').toISOString() } : null,
         };
       }),
@@ -147,23 +158,26 @@ export async function seriesRoutes(app: FastifyInstance, opts: SeriesRoutesOptio
       const { from, to } = rangeOf(req.query);
       const step = stepSeconds(to.getTime() - from.getTime(), req.query.step);
       const buckets = bucketStarts(from, to, step);
+      const key = { model: req.params.model, version: req.query.version ?? '' };
+      const keyWhere = "model = {model:String} AND ({version:String} = '' OR version = {version:String})";
+      // Points read no level coarser than their step; the totals take whole days where the range has them.
+      const bySteps = seriesSource(store, 'latency', from, to, step);
       const rows = await store.query<{ t: string; n: string; e: string; wl: string; s: number; q: number[] }>(
-        `SELECT intDiv(toUnixTimestamp(minute), {step:UInt32}) * {step:UInt32} AS t,
+        `SELECT intDiv(toUnixTimestamp(period), {step:UInt32}) * {step:UInt32} AS t,
                 sum(predictions) AS n, sum(errors) AS e, sum(with_latency) AS wl, sum(latency_sum) AS s,
                 quantilesDDMerge(0.01, 0.5, 0.95, 0.99)(latency_sketch) AS q
-         FROM ${store.t('latency_1m')}
-         WHERE model = {model:String} AND ({version:String} = '' OR version = {version:String})
-           AND minute >= {from:DateTime('UTC')} AND minute < {to:DateTime('UTC')}
+         FROM ${bySteps.sql}
+         WHERE ${keyWhere}
          GROUP BY t ORDER BY t`,
-        { model: req.params.model, version: req.query.version ?? '', step, from: chSeconds(Math.floor(from.getTime() / 60_000) * 60), to: chSeconds(Math.ceil(to.getTime() / 1000)) },
+        { ...bySteps.params, ...key, step },
       );
+      const whole = seriesSource(store, 'latency', from, to);
       const [total] = await store.query<{ n: string; e: string; wl: string; q: number[] }>(
         `SELECT sum(predictions) AS n, sum(errors) AS e, sum(with_latency) AS wl,
                 quantilesDDMerge(0.01, 0.5, 0.95, 0.99)(latency_sketch) AS q
-         FROM ${store.t('latency_1m')}
-         WHERE model = {model:String} AND ({version:String} = '' OR version = {version:String})
-           AND minute >= {from:DateTime('UTC')} AND minute < {to:DateTime('UTC')}`,
-        { model: req.params.model, version: req.query.version ?? '', from: chSeconds(Math.floor(from.getTime() / 60_000) * 60), to: chSeconds(Math.ceil(to.getTime() / 1000)) },
+         FROM ${whole.sql}
+         WHERE ${keyWhere}`,
+        { ...whole.params, ...key },
       );
       const tn = Number(total?.n ?? 0);
       const twl = Number(total?.wl ?? 0);
@@ -206,16 +220,16 @@ export async function seriesRoutes(app: FastifyInstance, opts: SeriesRoutesOptio
       // GPUs belong to hosts, not models: a key limited to some models sees none.
       const scope = scopeOf(req);
       if (scope && !scope.unrestricted) return { from: from.toISOString(), to: to.toISOString(), step_seconds: step, gpus: [] };
+      const src = seriesSource(store, 'gpu', from, to, step);
       const rows = await store.query<{ host: string; gpu_id: string; gpu_name: string; t: string; u: number | null; m: number | null; l: number | null }>(
-        `SELECT host, gpu_id, any(gpu_name) AS gpu_name, intDiv(toUnixTimestamp(minute), {step:UInt32}) * {step:UInt32} AS t,
+        `SELECT host, gpu_id, any(gpu_name) AS gpu_name, intDiv(toUnixTimestamp(period), {step:UInt32}) * {step:UInt32} AS t,
                 sumIf(sum, metric = 'hw.gpu.utilization') / nullIf(sumIf(samples, metric = 'hw.gpu.utilization'), 0) AS u,
                 sumIf(sum, metric = 'hw.gpu.memory.usage') / nullIf(sumIf(samples, metric = 'hw.gpu.memory.usage'), 0) AS m,
                 if(sumIf(samples, metric = 'hw.gpu.memory.limit') > 0, maxIf(max, metric = 'hw.gpu.memory.limit'), NULL) AS l
-         FROM ${store.t('gpu_1m')}
+         FROM ${src.sql}
          WHERE metric IN ('hw.gpu.utilization', 'hw.gpu.memory.usage', 'hw.gpu.memory.limit')
-           AND minute >= {from:DateTime('UTC')} AND minute < {to:DateTime('UTC')}
          GROUP BY host, gpu_id, t ORDER BY host, gpu_id, t`,
-        { step, from: chSeconds(Math.floor(from.getTime() / 60_000) * 60), to: chSeconds(Math.ceil(to.getTime() / 1000)) },
+        { ...src.params, step },
       );
       const gpus = new Map<string, { host: string; gpu_id: string; gpu_name: string; rows: Map<number, (typeof rows)[number]> }>();
       for (const r of rows) {

@@ -137,7 +137,7 @@ export interface PanelOptions {
   unit?: string;
   /** Display name template for series (e.g. '${__field.labels.model_version}'). */
   displayName?: string;
-  /** Minimum query interval, e.g. '1m' for panels over per-minute rollups. */
+  /** Minimum query interval, e.g. '1m' for panels over the rollups (their finest level is per minute). */
   interval?: string;
   decimals?: number;
   min?: number;

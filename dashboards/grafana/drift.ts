@@ -1,5 +1,6 @@
 /** Drift and data quality: the drift analyzer's results, per-feature rollups and the quality checks. */
 import { barchart, dashboard, heatmap, queryVariable, sql, stat, table, timeseries, type Dashboard } from './builders.ts';
+import { levelRows, SERIES_COARSEST } from './levels-sql.ts';
 import { commonVariables, inVar, tbl, versionScope } from './scope.ts';
 
 const RESULTS = tbl('analysis_results');
@@ -13,6 +14,23 @@ const SCORE = 'least(if(p_value IS NULL, value / threshold, threshold / greatest
 
 /** The window before the dashboard's range, of the same length: the reference of the distribution panel. */
 const REFERENCE_START = "subtractSeconds($__fromTime, dateDiff('second', $__fromTime, $__toTime))";
+
+/**
+ * Rows of a per-feature rollup for the distribution panel: the reference window and the current
+ * range, each read over its own levels (whole days and hours of each from the coarser levels),
+ * `in_reference` telling them apart.
+ */
+function referenceAndCurrent(signal: 'feature_num' | 'feature_cat', where: string): string {
+  return sql`
+    (
+      SELECT *, 1 AS in_reference FROM ${levelRows(signal, { where, from: REFERENCE_START, to: '$__fromTime' })}
+      UNION ALL
+      SELECT *, 0 AS in_reference FROM ${levelRows(signal, { where })}
+    )`;
+}
+
+/** The selected feature of the selected model versions, on a per-feature rollup. */
+const FEATURE = `feature = \${feature:sqlstring}\n  AND ${versionScope()}`;
 
 /** The drift dashboard. */
 export function driftDashboard(): Dashboard {
@@ -28,9 +46,9 @@ export function driftDashboard(): Dashboard {
         name: 'feature', label: 'Feature', multi: false, description: 'Feature shown in the reference against current panel.',
         sql: sql`
           SELECT DISTINCT feature FROM (
-            SELECT feature FROM ${tbl('feature_num_1m')} WHERE $__timeFilter(minute) AND ${inVar('model', 'model')} AND ${inVar('version', 'version')}
+            SELECT feature FROM ${levelRows('feature_num', { where: `${inVar('model', 'model')} AND ${inVar('version', 'version')}` })}
             UNION ALL
-            SELECT feature FROM ${tbl('feature_cat_1m')} WHERE $__timeFilter(minute) AND ${inVar('model', 'model')} AND ${inVar('version', 'version')}
+            SELECT feature FROM ${levelRows('feature_cat', { where: `${inVar('model', 'model')} AND ${inVar('version', 'version')}` })}
           )
           ORDER BY feature`,
       }),
@@ -132,20 +150,17 @@ export function driftDashboard(): Dashboard {
         panels: [
           barchart({
             title: 'Distribution of $feature',
-            description: 'Reference = the window of the same length just before the time range (the analyzer\'s default previous-window reference); current = the time range. Numeric features: quantiles (p5 to p95) on each side, from the t-digest rollups. Categorical features: share of each category.',
+            description: 'Reference = the window of the same length just before the time range (the analyzer\'s default previous-window reference); current = the time range; each read from the rollups, whole days and hours from their own levels. Numeric features: quantiles (p5 to p95) on each side, from the t-digest rollups. Categorical features: share of each category.',
             xField: 'bucket', w: 24,
             sql: sql`
               SELECT bucket, reference, current
               FROM (
                 SELECT 0 AS kind, q AS ord, concat('p', toString(q)) AS bucket, r AS reference, c AS current
                 FROM (
-                  SELECT quantilesTDigestMergeIf(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)(digest, minute < $__fromTime) AS ref_q,
-                         quantilesTDigestMergeIf(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)(digest, minute >= $__fromTime) AS cur_q,
-                         sumIf(count, minute < $__fromTime) AS ref_n, sumIf(count, minute >= $__fromTime) AS cur_n
-                  FROM ${tbl('feature_num_1m')}
-                  WHERE feature = \${feature:sqlstring}
-                    AND minute >= ${REFERENCE_START} AND minute <= $__toTime
-                    AND ${versionScope()}
+                  SELECT quantilesTDigestMergeIf(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)(digest, in_reference = 1) AS ref_q,
+                         quantilesTDigestMergeIf(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)(digest, in_reference = 0) AS cur_q,
+                         sumIf(count, in_reference = 1) AS ref_n, sumIf(count, in_reference = 0) AS cur_n
+                  FROM ${referenceAndCurrent('feature_num', FEATURE)}
                   GROUP BY feature
                   HAVING ref_n > 0 AND cur_n > 0
                 )
@@ -155,11 +170,8 @@ export function driftDashboard(): Dashboard {
                 FROM (
                   SELECT category, ref / greatest(sum(ref) OVER (), 1) AS ref_share, cur / greatest(sum(cur) OVER (), 1) AS cur_share
                   FROM (
-                    SELECT category, sumIf(count, minute < $__fromTime) AS ref, sumIf(count, minute >= $__fromTime) AS cur
-                    FROM ${tbl('feature_cat_1m')}
-                    WHERE feature = \${feature:sqlstring}
-                      AND minute >= ${REFERENCE_START} AND minute <= $__toTime
-                      AND ${versionScope()}
+                    SELECT category, sumIf(count, in_reference = 1) AS ref, sumIf(count, in_reference = 0) AS cur
+                    FROM ${referenceAndCurrent('feature_cat', FEATURE)}
                     GROUP BY category
                   )
                 )
@@ -173,22 +185,18 @@ export function driftDashboard(): Dashboard {
         title: 'Data quality',
         panels: [
           timeseries({
-            title: 'Null rate per feature', description: 'Share of predictions where the feature was null (per-minute rollups); highest among the selected model versions.',
+            title: 'Null rate per feature', description: 'Share of predictions where the feature was null (rollups, whole hours and days from their levels when the interval allows); highest among the selected model versions.',
             unit: 'percentunit', interval: '1m', min: 0, displayName: '${__field.labels.feature}',
             sql: sql`
               SELECT time, feature, max(nulls / predictions) AS null_rate
               FROM (
-                SELECT $__timeInterval(minute) AS time, model, version, feature, sum(nulls) AS nulls
-                FROM ${tbl('feature_null_1m')}
-                WHERE $__timeFilter(minute)
-                  AND ${versionScope()}
+                SELECT $__timeInterval(period) AS time, model, version, feature, sum(nulls) AS nulls
+                FROM ${levelRows('feature_null', { where: versionScope(), coarsest: SERIES_COARSEST })}
                 GROUP BY time, model, version, feature
               ) AS n
               INNER JOIN (
-                SELECT $__timeInterval(minute) AS time, model, version, sum(predictions) AS predictions
-                FROM ${tbl('latency_1m')}
-                WHERE $__timeFilter(minute)
-                  AND ${versionScope()}
+                SELECT $__timeInterval(period) AS time, model, version, sum(predictions) AS predictions
+                FROM ${levelRows('latency', { where: versionScope(), coarsest: SERIES_COARSEST })}
                 GROUP BY time, model, version
               ) AS p USING (time, model, version)
               WHERE predictions > 0

@@ -1,19 +1,22 @@
 /** GPUs: utilization, memory, idle GPUs, GPU cost per prediction, power and temperature. */
 import { dashboard, sql, stat, table, timeseries, type Dashboard } from './builders.ts';
+import { levelRows, SERIES_COARSEST } from './levels-sql.ts';
 import { commonVariables, hostScope, tbl, versionScope } from './scope.ts';
 
-const GPU = tbl('gpu_1m');
 const RESULTS = tbl('analysis_results');
 const SERIES = '${__field.labels.gpu}';
 
-/** A per-GPU time series of one hw.gpu.* metric from the per-minute rollup: mean (sum / samples) or max. */
+/** The GPU rollup's rows of the GPUs in scope over the range (`where`: a condition on its columns); `series`: no level coarser than the panel's points. */
+function gpuRows(where: string, series: boolean): string {
+  return levelRows('gpu', { where: `${where}\n  AND ${hostScope()}`, coarsest: series ? SERIES_COARSEST : undefined });
+}
+
+/** A per-GPU time series of one hw.gpu.* metric from the rollup: mean (sum / samples) or max. */
 function gpuMetricSql(metric: string, agg: 'mean' | 'max', column: string): string {
   const value = agg === 'mean' ? 'sum(sum) / sum(samples)' : 'toFloat64(max(max))';
   return sql`
-    SELECT $__timeInterval(minute) AS time, concat(host, '/', gpu_id) AS gpu, ${value} AS ${column}
-    FROM ${GPU}
-    WHERE metric = '${metric}' AND $__timeFilter(minute)
-      AND ${hostScope()}
+    SELECT $__timeInterval(period) AS time, concat(host, '/', gpu_id) AS gpu, ${value} AS ${column}
+    FROM ${gpuRows(`metric = '${metric}'`, true)}
     GROUP BY time, gpu
     ORDER BY time, gpu`;
 }
@@ -33,7 +36,7 @@ export function gpuDashboard(): Dashboard {
         panels: [
           stat({
             title: 'GPUs reporting', description: 'GPUs that sent hw.gpu.* samples in the time range.', unit: 'short',
-            sql: sql`SELECT uniqExact(host, gpu_id) AS gpus FROM ${GPU} WHERE $__timeFilter(minute)\n  AND ${hostScope()}`,
+            sql: sql`SELECT uniqExact(host, gpu_id) AS gpus FROM ${gpuRows('1', false)}`,
           }),
           stat({
             title: 'Idle GPUs', description: 'GPUs the GPU analyzer marked idle in its latest window: utilization below 5% while holding more than 1 GiB of memory.',
@@ -49,7 +52,7 @@ export function gpuDashboard(): Dashboard {
           }),
           stat({
             title: 'Mean utilization', description: 'Mean utilization over all reporting GPUs in the time range.', unit: 'percentunit', decimals: 1,
-            sql: sql`SELECT sum(sum) / greatest(sum(samples), 1) AS utilization FROM ${GPU} WHERE metric = 'hw.gpu.utilization' AND $__timeFilter(minute)\n  AND ${hostScope()}`,
+            sql: sql`SELECT sum(sum) / greatest(sum(samples), 1) AS utilization FROM ${gpuRows("metric = 'hw.gpu.utilization'", false)}`,
           }),
           stat({
             title: 'GPU-seconds per 1,000 predictions', description: 'The GPU analyzer\'s latest figure over all GPUs and models: busy GPU time (utilization x time) per 1,000 predictions.',
@@ -79,12 +82,10 @@ export function gpuDashboard(): Dashboard {
             sql: sql`
               SELECT time, gpu, used / memory_limit AS memory_used_ratio
               FROM (
-                SELECT $__timeInterval(minute) AS time, concat(host, '/', gpu_id) AS gpu,
+                SELECT $__timeInterval(period) AS time, concat(host, '/', gpu_id) AS gpu,
                        sumIf(sum, metric = 'hw.gpu.memory.usage') / sumIf(samples, metric = 'hw.gpu.memory.usage') AS used,
                        maxIf(max, metric = 'hw.gpu.memory.limit') AS memory_limit
-                FROM ${GPU}
-                WHERE metric IN ('hw.gpu.memory.usage', 'hw.gpu.memory.limit') AND $__timeFilter(minute)
-                  AND ${hostScope()}
+                FROM ${gpuRows("metric IN ('hw.gpu.memory.usage', 'hw.gpu.memory.limit')", true)}
                 GROUP BY time, gpu
               )
               WHERE memory_limit > 0 AND isFinite(used)
@@ -92,26 +93,22 @@ export function gpuDashboard(): Dashboard {
           }),
           timeseries({
             title: 'GPU-seconds per 1,000 predictions',
-            description: 'A: busy GPU time (per-minute mean utilization x 60 s, summed over the GPUs in scope) per 1,000 predictions of the selected model versions. B: the GPU analyzer\'s figure per window (all GPUs, all models).',
+            description: 'A: busy GPU time (mean utilization x length of each rollup bucket a GPU reported in, minutes or whole hours and days, summed over the GPUs in scope) per 1,000 predictions of the selected model versions. B: the GPU analyzer\'s figure per window (all GPUs, all models).',
             unit: 's', interval: '1m',
             sql: [sql`
               SELECT g.time AS time, g.gpu_seconds * 1000 / p.predictions AS gpu_seconds_per_1k
               FROM (
-                SELECT $__timeInterval(minute) AS time, sum(utilization * 60) AS gpu_seconds
+                SELECT $__timeInterval(period) AS time, sum(utilization * bucket_s) AS gpu_seconds
                 FROM (
-                  SELECT minute, host, gpu_id, sum(sum) / sum(samples) AS utilization
-                  FROM ${GPU}
-                  WHERE metric = 'hw.gpu.utilization' AND $__timeFilter(minute)
-                    AND ${hostScope()}
-                  GROUP BY minute, host, gpu_id
+                  SELECT period, bucket_s, host, gpu_id, sum(sum) / sum(samples) AS utilization
+                  FROM ${gpuRows("metric = 'hw.gpu.utilization'", true)}
+                  GROUP BY period, bucket_s, host, gpu_id
                 )
                 GROUP BY time
               ) AS g
               INNER JOIN (
-                SELECT $__timeInterval(minute) AS time, sum(predictions) AS predictions
-                FROM ${tbl('latency_1m')}
-                WHERE $__timeFilter(minute)
-                  AND ${versionScope()}
+                SELECT $__timeInterval(period) AS time, sum(predictions) AS predictions
+                FROM ${levelRows('latency', { where: versionScope(), coarsest: SERIES_COARSEST })}
                 GROUP BY time
               ) AS p ON g.time = p.time
               WHERE p.predictions > 0

@@ -48,9 +48,9 @@ export function driftRows(model: string, features: string[], status: 'drift' | '
   }));
 }
 
-/** Empties the alerting tables and the result table between tests. */
+/** Empties the alerting tables, the result table and the latency rollup (every level) between tests. */
 export async function resetTables(store: Store): Promise<void> {
-  for (const t of ['analysis_results', 'alert_series', 'alert_groups', 'alert_deliveries', 'alert_history', 'alert_silences', 'predictions', 'latency_1m']) {
+  for (const t of ['analysis_results', 'alert_series', 'alert_groups', 'alert_deliveries', 'alert_history', 'alert_silences', 'predictions', 'latency_1m', 'latency_1h', 'latency_1d']) {
     await store.command(`TRUNCATE TABLE IF EXISTS ${store.t(t)}`);
   }
 }

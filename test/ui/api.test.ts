@@ -10,6 +10,8 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildUi, uiIsStale } from '../../ui/build.ts';
 import { CONTENT_SECURITY_POLICY, uiRoutes } from '../../ui/routes.ts';
+import { planLevels } from '../../storage/levels.ts';
+import { predictionRow } from '../analyzer/seed.ts';
 import { MINUTE, MODELS, PASSES_MIN, predictionRows, seed } from './seed.ts';
 import { openUiStore, startUiServer, type UiServer } from './server.ts';
 
@@ -17,10 +19,25 @@ let srv: UiServer;
 const T = Math.floor(Date.now() / MINUTE) * MINUTE;
 const rows = predictionRows(T);
 const iso = (ms: number) => new Date(ms).toISOString();
+const DAY = 24 * 60 * MINUTE;
+/** Midnight UTC two days before T's day. */
+const D = Math.floor(T / DAY) * DAY - 2 * DAY;
+/** Older traffic of recommender, from the morning of the day before D to the evening after it (before the seeded hours): what multi-day series read. */
+const OLD = { from: D - DAY + 7 * 60 * MINUTE + 13 * MINUTE, to: D + DAY + 19 * 60 * MINUTE };
+const oldRows = (() => {
+  const out: Record<string, unknown>[] = [];
+  let i = 0;
+  for (let ms = OLD.from; ms < OLD.to; ms += 10 * MINUTE, i++) {
+    for (let k = 0; k < (i % 3) + 1; k++) out.push(predictionRow({ ms: ms + k * 5_000, model: MODELS.recommender.name, version: MODELS.recommender.version, id: `old-${i}-${k}`, latency: 5 + (i % 13) }));
+  }
+  return out;
+})();
+rows.push(...oldRows);
 
 beforeAll(async () => {
   const opened = await openUiStore();
   const { engine } = await seed(opened.store, opened.config, T);
+  await opened.store.insert('predictions', oldRows);
   srv = await startUiServer(opened, { engine });
 });
 
@@ -117,6 +134,54 @@ describe('GET /api/v1/models/:model/series', () => {
     expect(week.body.step_seconds).toBe(840);
     expect(week.body.points.length).toBeLessThanOrEqual(721);
     expect(week.body.points.reduce((a: number, p: any) => a + p.predictions, 0)).toBe(rows.filter((r) => r.model === 'fraud-detector').length);
+  });
+
+  it('answers a multi-day range from the hour and day levels with the minutes\' counts', async () => {
+    // Mid-day, mid-hour edges with the whole day D inside.
+    const from = D - DAY + 15 * 60 * MINUTE + 22 * MINUTE + 11_000;
+    const to = D + DAY + 9 * 60 * MINUTE + 41 * MINUTE;
+    expect(new Set(planLevels(from, to).map((r) => r.level))).toEqual(new Set(['minute', 'hour', 'day']));
+    const model = MODELS.recommender.name;
+    // Each point's count is the predictions in the minutes of its bucket inside the range (the first minute counts from its start).
+    const counts = (step: number, points: { t: string; predictions: number }[]) => points.map((p) => {
+      const t = Date.parse(p.t);
+      return [p.predictions, rowsOf(model, Math.max(Math.floor(from / MINUTE) * MINUTE, t), Math.min(to, t + step * 1000)).length];
+    });
+    const ask = async () => {
+      const out: Record<string, { body: any; expected: number[][] }> = {};
+      for (const step of [3600, 86_400]) {
+        const { status, body } = await get(`/api/v1/models/${model}/series?from=${iso(from)}&to=${iso(to)}&step=${step}`);
+        expect(status).toBe(200);
+        expect(body.step_seconds).toBe(step);
+        out[step] = { body, expected: counts(step, body.points) };
+      }
+      return out;
+    };
+    const total = rowsOf(model, Math.floor(from / MINUTE) * MINUTE, to).length;
+    for (const [step, { body, expected }] of Object.entries(await ask())) {
+      expect(body.points.map((p: any) => p.predictions), `step ${step}`).toEqual(expected.map(([, n]) => n));
+      expect(body.totals.predictions).toBe(total);
+    }
+    // Without the minutes inside the whole hours and days (as when minutes expire), the answers stay:
+    // those stretches come from the hour and day levels.
+    for (const r of planLevels(Math.floor(from / MINUTE) * MINUTE, to)) {
+      if (r.level === 'minute') continue;
+      await srv.store.command(
+        `ALTER TABLE ${srv.store.t('latency_1m')} DELETE WHERE model = {m:String} AND minute >= toDateTime({f:UInt32}, 'UTC') AND minute < toDateTime({t:UInt32}, 'UTC')`,
+        { m: model, f: r.from / 1000, t: r.to / 1000 }, { mutations_sync: '2' } as never,
+      );
+    }
+    for (const [step, { body, expected }] of Object.entries(await ask())) {
+      expect(body.points.map((p: any) => p.predictions), `step ${step}, minutes gone`).toEqual(expected.map(([, n]) => n));
+      expect(body.totals.predictions).toBe(total);
+    }
+    // A 10-minute series cannot use hours: it sees the gap.
+    const fine = await get(`/api/v1/models/${model}/series?from=${iso(from)}&to=${iso(to)}&step=600`);
+    expect(fine.body.points.reduce((a: number, p: any) => a + p.predictions, 0)).toBeLessThan(total);
+    // The model list still counts all its predictions and finds its first one.
+    const listed = (await get('/api/v1/models')).body.find((m: any) => m.model === model);
+    expect(listed.predictions).toBe(rows.filter((r) => r.model === model).length);
+    expect(listed.first_seen).toBe(iso(Math.floor(OLD.from / MINUTE) * MINUTE));
   });
 
   it('refuses bad ranges and steps with 400', async () => {
