@@ -7,10 +7,9 @@ import type { Config } from '../core/config/schema.ts';
 import { buildCollector, type Collector } from '../collector/server.ts';
 import type { Store } from '../storage/client.ts';
 import { withTestFaults } from '../storage/faults.ts';
-import { levelsAppliedAt, pendingBackfill } from '../storage/backfill.ts';
-import { setLevelsIncompleteBefore } from '../storage/levels.ts';
 import { applyRetention, retentionFromConfig } from '../storage/retention.ts';
 import { fail, openStore } from './context.ts';
+import { noteUnbuiltLevels } from './levels-status.ts';
 
 /** A part running beside the collector that must be stopped on shutdown. */
 export interface Stoppable {
@@ -29,18 +28,7 @@ export async function openCollector(config: Config, log: Logger): Promise<{ stor
     // Identity unless a test armed the fault switch in this process (docs/durability.md).
     store = withTestFaults(await openStore(config, log));
     const cluster = config.storage.cluster;
-    const pending = await pendingBackfill(store, { cluster });
-    if (pending.length > 0) {
-      // Until a restart after the build, reads take minute states for the time before the levels existed.
-      setLevelsIncompleteBefore(store, +(await levelsAppliedAt(store))!);
-      const tables = [...new Set(pending.map((p) => p.table))];
-      log.warn(
-        { partitions: pending.length, tables },
-        `hour and day rollups lack the data stored before they existed (${pending.length} partition(s) to build): ` +
-          'reads of that time use minute states (slower) until `modelwatch migrate` has built them and this process restarts' +
-          (store.mode === 'embedded' ? ' (stop this process first: the embedded engine binds the data directory)' : ''),
-      );
-    }
+    const pending = await noteUnbuiltLevels(store, cluster, log);
     const retention = await applyRetention(store, retentionFromConfig(config.storage), cluster, pending);
     for (const w of retention.warnings) log.warn(w);
   } catch (err) {

@@ -10,6 +10,7 @@ import { loadAlertsFile } from '../../alerts/rules.ts';
 import { buildSilence, silenceState, type Silence } from '../../alerts/silences.ts';
 import { AlertStateStore } from '../../alerts/state-store.ts';
 import { createLogger, fail, loadCliConfig, openStore, withStorageOptions, type CommonOptions } from '../context.ts';
+import { noteUnbuiltLevels } from '../levels-status.ts';
 
 interface RunOptions extends CommonOptions {
   rules?: string;
@@ -77,6 +78,7 @@ export function registerAlerts(program: Command): void {
     if (!config.alerts.rulesFile) fail(new Error('no rules file: give --rules FILE or alerts.rulesFile in the config'));
     try {
       const store = await openStore(config, log);
+      await noteUnbuiltLevels(store, config.storage.cluster, log);
       const engine = startAlerts({ store, config, log, schedule: !opts.once });
       log.info({ rules: engine.rules.rules.length, receivers: engine.rules.receivers.length, everyMs: config.alerts.evaluationIntervalMs }, 'alert evaluator started');
       if (opts.once) {
