@@ -25,7 +25,7 @@ import { readProfile } from '../analyzer/drift/profile.ts';
 import type { Source } from '../analyzer/drift/source.ts';
 import { ksFromSummaries } from '../analyzer/drift/sketch.ts';
 import type { DriftReport } from '../analyzer/drift/types.ts';
-import { median } from './args.ts';
+import { heapSampler, median } from './args.ts';
 
 const DAY = LEVEL_MS.day;
 const FEATURES = 20;
@@ -57,13 +57,7 @@ export async function driftOverDays(o: { days: number; runs: number; rowsPerDay:
   const store = await createStore({ dataDir: path.join(dir, 'data') });
   await migrate(store);
 
-  let heapPeak = 0;
-  const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 5);
-  const heapReset = () => {
-    (globalThis as any).gc?.();
-    heapPeak = process.memoryUsage().heapUsed;
-    return heapPeak;
-  };
+  const heap = heapSampler();
 
   console.log(`${os.cpus().length} CPUs, load average ${load()}`);
   console.log(`seeding ${o.days} days x ${FEATURES} features of minute rollups, ${(perMinute * 1440).toLocaleString()} predictions a day (${perMinute} a minute), generated inside ClickHouse; hour and day levels by their views ...`);
@@ -124,17 +118,17 @@ export async function driftOverDays(o: { days: number; runs: number; rowsPerDay:
   for (let r = 0; r < o.runs; r++) {
     for (const name of Object.keys(paths) as (keyof typeof paths)[]) {
       const m = timing[name];
-      m.base = Math.min(m.base, heapReset());
+      m.base = Math.min(m.base, heap.reset());
       const c0 = process.cpuUsage();
       const t = performance.now();
       m.report = await compareSources(store, side(ref, paths[name]), side(cur, paths[name]), {}, { prediction: false });
       m.s.push((performance.now() - t) / 1000);
       const c = process.cpuUsage(c0);
       m.cpu.push((c.user + c.system) / 1e6);
-      m.peak = Math.max(m.peak, heapPeak);
+      m.peak = Math.max(m.peak, heap.peak());
     }
   }
-  clearInterval(sampler);
+  heap.stop();
   const lv = timing.levels;
   const mn = timing.minute;
   const drifted = (rep: DriftReport) => rep.columns.filter((c) => c.drift).map((c) => c.column).join(', ') || '(none)';

@@ -25,7 +25,7 @@ import { compareSources } from '../analyzer/drift/compute.ts';
 import { readProfile } from '../analyzer/drift/profile.ts';
 import { ksFromSummaries } from '../analyzer/drift/sketch.ts';
 import { ksStatisticSorted } from '../analyzer/stats/index.ts';
-import { arg, median, numArg } from './args.ts';
+import { arg, heapSampler, median, numArg } from './args.ts';
 import { driftOverDays } from './drift-days.ts';
 
 const ROWS = Number(arg('rows', '10000000'));
@@ -47,12 +47,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-drift-'));
 const store = await createStore({ dataDir: path.join(dir, 'data') });
 await migrate(store);
 
-let heapPeak = 0;
-const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 5);
-const heapReset = () => {
-  (globalThis as any).gc?.();
-  heapPeak = process.memoryUsage().heapUsed;
-};
+const heap = heapSampler();
 
 console.log(`${os.cpus().length} CPUs, load average ${load()}`);
 console.log(`seeding ${ROWS.toLocaleString()} predictions x 20 features over one day ...`);
@@ -85,7 +80,7 @@ for (const kind of ['rollup', 'raw'] as const) {
   let drifted = 0;
   let method = '';
   for (let r = 0; r < RUNS; r++) {
-    heapReset();
+    heap.reset();
     const c0 = process.cpuUsage();
     t = performance.now();
     const rep = await compareSources(
@@ -98,14 +93,14 @@ for (const kind of ['rollup', 'raw'] as const) {
     secs.push((performance.now() - t) / 1000);
     const c = process.cpuUsage(c0);
     cpus.push((c.user + c.system) / 1e6);
-    peak = Math.max(peak, heapPeak);
+    peak = Math.max(peak, heap.peak());
     drifted = rep.dataset.drifted;
     method = `${rep.columns.length} columns, ${rep.columns[0]?.method}`;
   }
   results[kind] = { s: median(secs), cpu: median(cpus), heapMiB: peak / 2 ** 20, drifted };
   console.log(`${kind.padEnd(6)}: median ${results[kind].s.toFixed(3)} s of ${secs.map((x) => x.toFixed(2)).join(' / ')} s (process CPU median ${results[kind].cpu.toFixed(2)} s) for ${method}, drifted ${drifted}, Node heap peak ${(peak / 2 ** 20).toFixed(1)} MiB`);
 }
-clearInterval(sampler);
+heap.stop();
 console.log(`load average after timing: ${load()}`);
 
 if (PEER) {
