@@ -22,8 +22,15 @@ describe('BatchWriter', () => {
     await store.insertRaw('predictions', body, { dedupToken: 'tok-1' });
     await store.insertRaw('predictions', body, { dedupToken: 'tok-1' });
     expect(await count("model = 'dedup'")).toBe(2);
-    const [roll] = await store.query<{ n: number }>(`SELECT sum(predictions) AS n FROM ${store.t('latency_1m')} WHERE model = 'dedup'`);
-    expect(Number(roll.n)).toBe(2);
+    // Every rollup level, including the hour and day levels fed from the level below, counts the rows once.
+    for (const table of ['latency_1m', 'latency_1h', 'latency_1d']) {
+      const [roll] = await store.query<{ n: number }>(`SELECT sum(predictions) AS n FROM ${store.t(table)} WHERE model = 'dedup'`);
+      expect(Number(roll.n), table).toBe(2);
+    }
+    for (const table of ['feature_num_1m', 'feature_num_1h', 'feature_num_1d']) {
+      const [roll] = await store.query<{ n: number }>(`SELECT sum(count) AS n FROM ${store.t(table)} WHERE model = 'dedup'`);
+      expect(Number(roll.n), table).toBe(2);
+    }
   });
   it('batches many small writes into few inserts, flushing at maxBatchRows', async () => {
     const w = new BatchWriter(store, opts);
