@@ -1,30 +1,47 @@
 /**
- * What the hour and day rollup levels cost on ingest: the same pre-encoded JSONEachRow inserts of
- * predictions (20 numeric + 3 categorical features) into two databases of one embedded engine, one
- * with the full schema and one without the hour and day views, alternating (the order swapped every
- * round so neither always goes first), at two insert sizes. Prints the median insert time of each
- * and the ratio; both run in the same process on the same machine state.
+ * What the rollup views cost on ingest, insert by insert: the same pre-encoded JSONEachRow inserts
+ * of predictions (20 numeric + 3 categorical features) into several databases of one embedded
+ * engine, each with a different set of views attached, in turn (the order rotated every round so
+ * none always goes first). Prints the median insert time of each beside the full schema's.
  *
- *   node bin/run-ts.mjs bench/rollup-levels-ingest.bench.ts [--rounds 30] [--sizes 10000,50000]
+ * Default: the full schema against the schema without the hour and day views (what the levels
+ * cost). `--per-view`: also no view at all (parsing and writing the raw part alone) and each
+ * minute view alone, which splits ClickHouse's per-row cost between the raw table and each view.
+ *
+ *   node bin/run-ts.mjs bench/rollup-levels-ingest.bench.ts [--rounds 30] [--sizes 10000,50000] [--per-view]
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createStore, type Store } from '../storage/client.ts';
 import { migrate } from '../storage/migrate.ts';
-import { LEVELS, ROLLUP_SIGNALS } from '../storage/levels.ts';
+import { LEVEL_TABLE, LEVELS, ROLLUP_SIGNALS, levelTable } from '../storage/levels.ts';
 import { arg, median, numArg } from './args.ts';
 
 const ROUNDS = numArg('rounds', 30);
 const SIZES = arg('sizes', '10000,50000').split(',').map(Number);
+const PER_VIEW = process.argv.includes('--per-view');
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-levels-'));
-const withLevels = await createStore({ dataDir: dir, database: 'with_levels' });
-await migrate(withLevels);
-const minuteOnly = await createStore({ dataDir: dir, database: 'minute_only' });
-await migrate(minuteOnly);
-// The schema before the levels: no view reads the minute tables.
-for (const signal of ROLLUP_SIGNALS) for (const level of LEVELS.slice(1)) await minuteOnly.command(`DROP VIEW ${minuteOnly.t(`${signal}_${level === 'hour' ? '1h' : '1d'}_mv`)}`);
+const ALL_VIEWS = ROLLUP_SIGNALS.flatMap((s) => LEVELS.map((l) => `${levelTable(s, l)}_mv`));
+const MINUTE_VIEWS = ROLLUP_SIGNALS.filter((s) => s !== 'gpu').map((s) => `${s}_${LEVEL_TABLE.minute.suffix}_mv`);
+/** Each variant: a database name and the views it keeps. */
+const variants: { name: string; label: string; keep: string[] }[] = [
+  { name: 'full', label: 'full schema (minute, hour and day views)', keep: ALL_VIEWS },
+  { name: 'minute_only', label: 'minute views only', keep: ALL_VIEWS.filter((v) => v.includes('_1m_')) },
+];
+if (PER_VIEW) {
+  variants.push({ name: 'no_views', label: 'no view (raw table only)', keep: [] });
+  for (const v of MINUTE_VIEWS) variants.push({ name: `only_${v}`, label: `raw table + ${v}`, keep: [v] });
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-views-'));
+const stores: Store[] = [];
+for (const v of variants) {
+  const store = await createStore({ dataDir: dir, database: v.name });
+  await migrate(store);
+  for (const view of ALL_VIEWS) if (!v.keep.includes(view)) await store.command(`DROP VIEW ${store.t(view)}`);
+  stores.push(store);
+}
 
 /** One insert body: `n` predictions over about n/10 ms, two versions, like a collector batch. */
 function body(n: number, k: number, base: number): Buffer {
@@ -41,26 +58,28 @@ function body(n: number, k: number, base: number): Buffer {
   return Buffer.from(lines.join('\n') + '\n');
 }
 
-console.log(`${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log('| insert size | with hour and day views, ms (median) | minute views only, ms | ratio | extra µs per row |');
-console.log('|---|---|---|---|---|');
+console.log(`${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${ROUNDS} rounds`);
 const base = Date.now() - 6 * 3600_000;
 for (const n of SIZES) {
   const bodies = Array.from({ length: 4 }, (_, k) => body(n, k, base));
-  const times = new Map<Store, number[]>([[withLevels, []], [minuteOnly, []]]);
+  const times = stores.map((): number[] => []);
   for (let r = 0; r < ROUNDS; r++) {
-    const order = r % 2 ? [withLevels, minuteOnly] : [minuteOnly, withLevels];
-    for (const store of order) {
+    for (let j = 0; j < stores.length; j++) {
+      const i = (r + j) % stores.length;
       const t = performance.now();
-      await store.insertRaw('predictions', bodies[r % bodies.length]);
-      times.get(store)!.push(performance.now() - t);
+      await stores[i].insertRaw('predictions', bodies[r % bodies.length]);
+      times[i].push(performance.now() - t);
     }
   }
-  const a = median(times.get(withLevels)!);
-  const b = median(times.get(minuteOnly)!);
-  console.log(`| ${n.toLocaleString('en-US')} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(a / b).toFixed(3)} | ${(((a - b) * 1000) / n).toFixed(2)} |`);
+  const full = median(times[0]);
+  console.log(`\n${n.toLocaleString('en-US')}-row inserts`);
+  console.log('| schema | ms per insert (median) | µs per row | vs full schema |');
+  console.log('|---|---|---|---|');
+  variants.forEach((v, i) => {
+    const m = median(times[i]);
+    console.log(`| ${v.label} | ${m.toFixed(1)} | ${((m * 1000) / n).toFixed(2)} | ${(m / full).toFixed(3)} |`);
+  });
 }
-await withLevels.close();
-await minuteOnly.close();
+for (const s of stores) await s.close();
 // The engine may still be finishing background merges: a leftover temp directory is not an error.
 fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
