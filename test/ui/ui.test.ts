@@ -15,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertsEngine } from '../../alerts/engine.ts';
 import type { Config } from '../../core/config/schema.ts';
 import type { Store } from '../../storage/client.ts';
+import { driftRows } from '../../analyzer/drift/job.ts';
+import { writeResults } from '../../analyzer/results.ts';
 import { MINUTE, seed } from './seed.ts';
 import { openUiStore, startUiServer, type UiServer } from './server.ts';
 
@@ -253,6 +255,24 @@ describe('web UI', () => {
       await ctx.close();
       await keyed.stop();
     }
+    expectClean();
+  });
+
+  it('drift page: columns the job could not compare are listed with their reason', async () => {
+    // The latest window of churn-predictor as if compared against a reference file: two columns only on one side.
+    const window = { from: new Date(T - 60 * MINUTE), to: new Date(T) };
+    await writeResults(opened.store, driftRows({ model: 'churn-predictor', version: 'v1', window, reference: { kind: 'previous' } }, {
+      columns: [{ column: 'tenure_months', type: 'numeric', method: 'wasserstein', statistic: 0.02, p_value: null, threshold: 0.1, drift: false, status: 'ok', path: 'sketch', reference_n: 900, current_n: 800 }],
+      dataset: { columns: 1, drifted: 0, share: 0, drift: false, threshold: 0.5 },
+      nullRates: [], schema: { added: ['tier'], removed: ['zip'], typeChanged: [] },
+      skipped: [{ column: 'zip', reason: 'only in reference' }, { column: 'tier', reason: 'only in current' }],
+      referenceRows: 900, currentRows: 800,
+    }));
+    await open(page, '#/models/churn-predictor/drift');
+    expect(await page.locator('#features-table tr[data-feature="tenure_months"]').count()).toBe(1);
+    const skipped = await page.locator('#skipped-table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(skipped).toEqual([['zip', 'only in reference'], ['tier', 'only in current']]);
+    expect(await page.locator('.skipped .card-sub').innerText()).toContain('Not compared (2)');
     expectClean();
   });
 });

@@ -71,6 +71,21 @@ function describeReference(ref: string): string {
   return a && b ? `${fmtWindow(a, b)}` : ref;
 }
 
+/** Columns the drift job did not compare (only on one side, types differ, all null...), from the dataset row. */
+function skippedOf(dataset: ResultRow | undefined): { column: string; reason: string }[] {
+  const s = dataset?.details.skipped;
+  return Array.isArray(s) ? s.filter((x): x is { column: string; reason: string } => typeof x?.column === 'string' && typeof x?.reason === 'string') : [];
+}
+
+/** A table of the columns not compared, with the reason for each. */
+function skippedList(skipped: { column: string; reason: string }[]): HTMLElement {
+  return h('div', { class: 'skipped' },
+    h('div', { class: 'card-sub' }, `Not compared (${fmtCount(skipped.length)}): these columns have no verdict and do not count in the drift share`),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'table', id: 'skipped-table' },
+      h('thead', null, h('tr', null, h('th', null, 'Column'), h('th', null, 'Reason'))),
+      h('tbody', null, ...skipped.map((x) => h('tr', { 'data-column': x.column }, h('td', null, x.column || '""'), h('td', null, x.reason)))))));
+}
+
 /** Renders the drift page of a model. */
 export async function driftPage(v: View, model: string): Promise<void> {
   const route = { page: 'drift' as const, model };
@@ -157,8 +172,10 @@ export async function driftPage(v: View, model: string): Promise<void> {
     tableCard.append(note('error', driftError));
     return;
   }
+  const skipped = skippedOf(dataset);
   if (rows.length === 0) {
-    tableCard.append(note('info', 'No feature results for this window.'));
+    tableCard.append(note('info', skipped.length ? 'No feature could be compared in this window: see below.' : 'No feature results for this window.'));
+    if (skipped.length) tableCard.append(skippedList(skipped));
     return;
   }
 
@@ -192,6 +209,7 @@ export async function driftPage(v: View, model: string): Promise<void> {
       h('th', null, 'Feature'), h('th', null, 'Method'), h('th', { class: 'num' }, 'Score'),
       h('th', { class: 'num' }, 'p-value'), h('th', { class: 'num' }, 'Threshold'), h('th', { class: 'num' }, 'Null rate'), h('th', null, 'Verdict'))),
     tbody)));
+  if (skipped.length) tableCard.append(skippedList(skipped));
 
   let histToken = 0;
   async function select(r: ResultRow): Promise<void> {
