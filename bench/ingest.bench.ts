@@ -5,7 +5,7 @@
 // whole process (adds ClickHouse and the sender thread). Before the runs, measured alone in this
 // thread: the per-record cost of each collector stage (decode, transform, encode, GC).
 // Usage: node --max-semi-space-size=64 bin/run-ts.mjs bench/ingest.bench.ts [--rows N] [--batch N]
-//        [--concurrency N] [--stages-only]
+//        [--concurrency N] [--stages-only] [--alone-only]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +21,7 @@ import { decodeRequest, requestType } from '../collector/otlp/codec.ts';
 import { transformLogs } from '../collector/otlp/logs.ts';
 import { parsePredictionsBody } from '../collector/predictions/json.ts';
 import { median, numArg } from './args.ts';
+import { collectorAlone, mainThreadCpuMs } from './collector-alone.ts';
 
 const ROWS = numArg('rows', 200_000);
 const PER_REQUEST = numArg('batch', 5_000);
@@ -84,18 +85,6 @@ async function send(url: string, bodies: Buffer[], type: string): Promise<number
 }
 
 
-// CPU time of the main thread (the collector's event loop) in ms, from Linux's per-thread
-// accounting (clock ticks of 10 ms; runs last seconds); NaN elsewhere.
-function mainThreadCpuMs(): number {
-  try {
-    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
 // CPU time of the whole process (collector, embedded ClickHouse, sender thread) in ms.
 const processCpuMs = () => {
   const u = process.cpuUsage();
@@ -151,6 +140,22 @@ async function stages(protoBody: Buffer, ndjsonBody: Buffer, records: number, re
   return out;
 }
 
+/** The collector alone in server mode (ClickHouse elsewhere: a discarding endpoint), the fleet-sizing figure. */
+async function printAlone(protoBodies: Buffer[], ndjsonBodies: Buffer[]): Promise<void> {
+  const figures = await collectorAlone({
+    rows: ROWS, concurrency: CONCURRENCY, rounds: 3,
+    bodies: [
+      { path: 'OTLP/HTTP protobuf', url: '/v1/logs', type: 'application/x-protobuf', bodies: protoBodies },
+      { path: 'NDJSON /v1/predictions', url: '/v1/predictions', type: 'application/x-ndjson', bodies: ndjsonBodies },
+    ],
+  });
+  console.log('collector alone, server mode (inserts to a loopback endpoint that discards them; senders and endpoint in other processes; medians of 3):');
+  console.log('path                     predictions/s   CPU µs/record: main thread  whole collector process   predictions/s per core');
+  for (const f of figures) {
+    console.log(`${f.path.padEnd(24)} ${Math.round(f.perSecond).toLocaleString('en').padStart(13)} ${f.mainUsPerRecord.toFixed(1).padStart(27)} ${f.cpuUsPerRecord.toFixed(1).padStart(24)} ${Math.round(f.perCore).toLocaleString('en').padStart(24)}`);
+  }
+}
+
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-ingest-'));
   const config = loadConfig({ overrides: { 'storage.dataDir': dataDir, 'writer.maxBatchRows': 100_000, 'writer.flushIntervalMs': 250, 'writer.maxQueueRows': 2_000_000, 'server.bodyLimitBytes': 256 * 1024 * 1024 } });
@@ -183,6 +188,10 @@ async function main() {
   console.log(`collector stages alone, µs per record (${chunks[0].length}-record request, median of 25; GC: mean):`);
   console.log('path              decode     transform        encode   GC (within)         total');
   for (const [name, v] of Object.entries(st)) console.log(`${name.padEnd(10)} ${f(v.decode)} ${f(v.transform)} ${f(v.encode)} ${f(v.gc)} ${f(v.total)}`);
+  if (process.argv.includes('--alone-only')) {
+    await printAlone(protoBodies, ndjsonBodies);
+    process.argv.push('--stages-only');
+  }
   if (process.argv.includes('--stages-only')) {
     await collector.app.close();
     await collector.writer.close();
@@ -253,6 +262,7 @@ async function main() {
     console.log(`${label.padEnd(24)} ${Math.round(v).toLocaleString('en').padStart(12)} ${(v / ceiling).toFixed(2).padStart(19)} ${median(c.main).toFixed(1).padStart(27)} ${median(c.all).toFixed(1).padStart(14)} ${(median(c.busy) * 100).toFixed(0).padStart(16)}%`);
   }
   console.log(`rounds: ${Object.entries(results).map(([k, v]) => `${k} ${v.map((x) => Math.round(x)).join('/')}`).join('; ')}`);
+  await printAlone(protoBodies, ndjsonBodies);
   console.log(`load average at end: ${load()}`);
   await collector.app.close();
   await collector.writer.close();

@@ -1,0 +1,148 @@
+/**
+ * The collector alone in server mode: what one collector process costs per prediction when
+ * ClickHouse runs elsewhere, the figure a fleet is sized with (docs/scaling.md). The collector runs
+ * in this process with a server-mode store pointed at a loopback endpoint that answers inserts as
+ * the ClickHouse HTTP interface does (200, a summary header) and discards them; the endpoint and the
+ * senders are child processes, so this process's CPU time is the collector's own (event loop, GC
+ * threads, HTTP client). Used by bench/ingest.bench.ts.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { loadConfig } from '../core/config/load.ts';
+import { buildCollector } from '../collector/server.ts';
+import { createStore } from '../storage/client.ts';
+import { median } from './args.ts';
+
+// Reads every request to the end and answers like ClickHouse's HTTP interface: inserts get 200 and
+// a summary, /ping gets "Ok.". Counts the inserted lines so the run can check nothing was lost.
+const ENDPOINT = `
+const http = require('node:http');
+let lines = 0;
+const server = http.createServer((req, res) => {
+  if (req.url === '/ping') { res.end('Ok.\\n'); return; }
+  req.on('data', (c) => { for (let i = 0; i < c.length; i++) if (c[i] === 10) lines++; });
+  req.on('end', () => {
+    res.setHeader('X-ClickHouse-Summary', JSON.stringify({ written_rows: '0' }));
+    res.setHeader('Content-Type', 'text/plain');
+    res.end();
+  });
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: server.address().port }) + '\\n'));
+process.on('message', (m) => { if (m === 'count') process.send(lines); });
+`;
+
+// Sends the bodies (files in a directory) with `concurrency` requests in flight; prints the seconds.
+const SENDER = `
+const fs = require('node:fs');
+const path = require('node:path');
+const [url, dir, type, concurrency] = process.argv.slice(1);
+const files = fs.readdirSync(dir).sort().map((f) => fs.readFileSync(path.join(dir, f)));
+let next = 0;
+const t0 = performance.now();
+Promise.all(Array.from({ length: Number(concurrency) }, async () => {
+  while (next < files.length) {
+    const body = files[next++];
+    for (;;) {
+      const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': type } });
+      await res.arrayBuffer();
+      if (res.status === 200) break;
+      if (res.status !== 503 && res.status !== 429) throw new Error('HTTP ' + res.status);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+})).then(() => { process.stdout.write(String((performance.now() - t0) / 1000)); }, (err) => { console.error(String(err)); process.exit(1); });
+`;
+
+/**
+ * CPU time of the main thread (the collector's event loop) in ms, from Linux's per-thread
+ * accounting (clock ticks of 10 ms; runs last seconds); NaN elsewhere.
+ */
+export function mainThreadCpuMs(): number {
+  try {
+    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+function startEndpoint(): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['-e', ENDPOINT], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve({ child, port: JSON.parse(d.toString()).port }));
+    child.once('error', reject);
+  });
+}
+
+function runSender(url: string, dir: string, type: string, concurrency: number): Promise<number> {
+  const child = spawn(process.execPath, ['-e', SENDER, url, dir, type, String(concurrency)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`sender exited ${code}`)))));
+}
+
+/** One figure per path: predictions/s, CPU µs per record of the event loop and of this whole process, and predictions/s per core of the latter. */
+export interface AloneFigure {
+  path: string;
+  perSecond: number;
+  mainUsPerRecord: number;
+  cpuUsPerRecord: number;
+  perCore: number;
+}
+
+/** Runs each path `rounds` times against the discarding endpoint; medians. */
+export async function collectorAlone(o: { bodies: { path: string; url: string; type: string; bodies: Buffer[] }[]; rows: number; concurrency: number; rounds: number }): Promise<AloneFigure[]> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-alone-'));
+  const { child: endpoint, port } = await startEndpoint();
+  const config = loadConfig({
+    overrides: {
+      'storage.url': `http://127.0.0.1:${port}`, 'storage.dataDir': path.join(tmp, 'unused'), 'spool.dir': path.join(tmp, 'spool'),
+      'writer.maxBatchRows': 100_000, 'writer.flushIntervalMs': 250, 'writer.maxQueueRows': 2_000_000, 'server.bodyLimitBytes': 256 * 1024 * 1024,
+    },
+  });
+  const store = await createStore({ url: config.storage.url });
+  const collector = buildCollector({ store, config, logger: pino({ level: 'error' }) });
+  await collector.app.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(collector.app.server.address() as { port: number }).port}`;
+  const out: AloneFigure[] = [];
+  try {
+    for (const [k, p] of o.bodies.entries()) {
+      const dir = path.join(tmp, `bodies-${k}`);
+      fs.mkdirSync(dir);
+      p.bodies.forEach((b, i) => fs.writeFileSync(path.join(dir, String(i).padStart(6, '0')), b));
+      const rates: number[] = [];
+      const cpus: number[] = [];
+      const mains: number[] = [];
+      for (let r = 0; r < o.rounds; r++) {
+        const m0 = mainThreadCpuMs();
+        const c0 = process.cpuUsage();
+        const secs = await runSender(`${base}${p.url}`, dir, p.type, o.concurrency);
+        await collector.writer.flush();
+        const c = process.cpuUsage(c0);
+        rates.push(o.rows / secs);
+        cpus.push((c.user + c.system) / o.rows);
+        mains.push(((mainThreadCpuMs() - m0) * 1000) / o.rows);
+      }
+      const cpu = median(cpus);
+      out.push({ path: p.path, perSecond: median(rates), mainUsPerRecord: median(mains), cpuUsPerRecord: cpu, perCore: 1e6 / cpu });
+    }
+    // Every record reached the endpoint as one insert line.
+    const lines = await new Promise<number>((resolve) => {
+      endpoint.once('message', (n) => resolve(Number(n)));
+      endpoint.send('count');
+    });
+    const expected = o.rows * o.rounds * o.bodies.length;
+    if (lines < expected) throw new Error(`the endpoint received ${lines} lines, expected at least ${expected}`);
+  } finally {
+    await collector.app.close();
+    await collector.writer.close();
+    await store.close();
+    endpoint.kill();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return out;
+}
