@@ -34,26 +34,37 @@ server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: 
 process.on('message', (m) => { if (m === 'count') process.send(lines); });
 `;
 
-// Sends the bodies (files in a directory) with `concurrency` requests in flight; prints the seconds.
-const SENDER = `
+/**
+ * The senders' loop, as script text for a worker or child process: posts `bodies` to `url` with
+ * `concurrency` requests in flight, retrying 429/503 as exporters do; a promise of the seconds taken.
+ */
+export const SEND_LOOP = `
+async function sendAll(url, bodies, type, concurrency) {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: Number(concurrency) }, async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++];
+      for (;;) {
+        const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': type } });
+        await res.arrayBuffer();
+        if (res.status === 200) break;
+        if (res.status !== 503 && res.status !== 429) throw new Error('HTTP ' + res.status);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }));
+  return (performance.now() - t0) / 1000;
+}
+`;
+
+// A sender process: the bodies are files in a directory; prints the seconds.
+const SENDER = `${SEND_LOOP}
 const fs = require('node:fs');
 const path = require('node:path');
 const [url, dir, type, concurrency] = process.argv.slice(1);
 const files = fs.readdirSync(dir).sort().map((f) => fs.readFileSync(path.join(dir, f)));
-let next = 0;
-const t0 = performance.now();
-Promise.all(Array.from({ length: Number(concurrency) }, async () => {
-  while (next < files.length) {
-    const body = files[next++];
-    for (;;) {
-      const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': type } });
-      await res.arrayBuffer();
-      if (res.status === 200) break;
-      if (res.status !== 503 && res.status !== 429) throw new Error('HTTP ' + res.status);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-})).then(() => { process.stdout.write(String((performance.now() - t0) / 1000)); }, (err) => { console.error(String(err)); process.exit(1); });
+sendAll(url, files, type, concurrency).then((s) => process.stdout.write(String(s)), (err) => { console.error(String(err)); process.exit(1); });
 `;
 
 /**

@@ -21,7 +21,7 @@ import { decodeRequest, requestType } from '../collector/otlp/codec.ts';
 import { transformLogs } from '../collector/otlp/logs.ts';
 import { parsePredictionsBody } from '../collector/predictions/json.ts';
 import { median, numArg } from './args.ts';
-import { collectorAlone, mainThreadCpuMs } from './collector-alone.ts';
+import { collectorAlone, mainThreadCpuMs, SEND_LOOP } from './collector-alone.ts';
 
 const ROWS = numArg('rows', 200_000);
 const PER_REQUEST = numArg('batch', 5_000);
@@ -54,23 +54,10 @@ function otlpBody(Req: protobuf.Type, recs: ReturnType<typeof record>[]): Buffer
 
 // The senders run in a worker thread: a model server's exporter is never on the collector's event
 // loop, and an in-process HTTP client would bill its own work to the collector.
-const SENDER = `
+const SENDER = `${SEND_LOOP}
 const { parentPort, workerData } = require('node:worker_threads');
 const { url, bodies, type, concurrency } = workerData;
-let next = 0;
-const t0 = performance.now();
-Promise.all(Array.from({ length: concurrency }, async () => {
-  while (next < bodies.length) {
-    const body = bodies[next++];
-    for (;;) {
-      const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': type } });
-      await res.arrayBuffer();
-      if (res.status === 200) break;
-      if (res.status !== 503 && res.status !== 429) throw new Error('HTTP ' + res.status);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-})).then(() => parentPort.postMessage((performance.now() - t0) / 1000), (err) => parentPort.postMessage({ error: String(err) }));
+sendAll(url, bodies, type, concurrency).then((s) => parentPort.postMessage(s), (err) => parentPort.postMessage({ error: String(err) }));
 `;
 
 async function send(url: string, bodies: Buffer[], type: string): Promise<number> {
