@@ -34,6 +34,7 @@
  */
 import type { Store } from './client.ts';
 import { localTable } from './cluster.ts';
+import { chDateTime } from './datetime.ts';
 import { ident } from './identifiers.ts';
 import { LEVEL_MS, LEVEL_TABLE, ROLLUP_SIGNALS, levelTable, type Level, type RollupSignal } from './levels.ts';
 import { MwError } from '../core/errors.ts';
@@ -92,7 +93,6 @@ export interface BackfillOptions {
 }
 
 const PARTITION_ID = /^\d{4}(\d{2}(\d{2})?)?$/;
-const chTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
 /** Start and end (epoch ms, UTC) of a level table's partition: a month (YYYYMM) or a year (YYYY). */
 export function partitionRange(level: 'hour' | 'day', id: string): { from: number; to: number } {
@@ -285,7 +285,7 @@ async function replacePartition(store: Store, part: PendingPartition, range: { f
   try {
     await store.command(
       `INSERT INTO ${staging} (${shape.columns.join(', ')}) ${feedingSelect(store, shape, source, sourceLevel, cluster)}`,
-      { from: chTime(range.from), to: chTime(range.to) },
+      { from: chDateTime(range.from), to: chDateTime(range.to) },
       INSERT_SETTINGS,
     );
     const [{ n }] = await store.query<{ n: number }>(`SELECT count() AS n FROM ${staging}`);
@@ -303,7 +303,7 @@ async function rebuildRange(store: Store, part: PendingPartition, from: number, 
   const shape = await shapeOf(store, part.table, source, cluster);
   const target = `${store.database}.${ident(localTable(part.table, cluster))}`;
   const col = LEVEL_TABLE[part.level].column;
-  const params = { from: chTime(from), to: chTime(to) };
+  const params = { from: chDateTime(from), to: chDateTime(to) };
   // Killed between the two, a rerun deletes and inserts the range again: the pair is idempotent.
   await store.command(`DELETE FROM ${target} WHERE ${col} >= {from:DateTime('UTC')} AND ${col} < {to:DateTime('UTC')}`, params);
   await store.command(`INSERT INTO ${target} (${shape.columns.join(', ')}) ${feedingSelect(store, shape, source, sourceLevel, cluster)}`, params, INSERT_SETTINGS);

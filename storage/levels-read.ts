@@ -10,6 +10,7 @@
  *   prediction older than the minutes is still found, to the hour or the day.
  */
 import type { Params, Store } from './client.ts';
+import { chDateTime } from './datetime.ts';
 import { LEVEL_MS, LEVEL_TABLE, LEVELS, levelTable, type Level, type RollupSignal } from './levels.ts';
 
 /** The coarsest level whose bucket length divides `stepSeconds` (series buckets are aligned to multiples of the step). */
@@ -51,8 +52,6 @@ export function seenFrom(edges: readonly LevelEdge[]): Seen | null {
   return first && last ? { first: first.at, last: last.end } : null;
 }
 
-const chSeconds = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
-
 /**
  * A query for the edges of each key of `signal` at every level: rows of the `keys` columns, `level`,
  * `first` and `last` (bucket starts, epoch seconds). `where` filters rows (bound by the caller's
@@ -72,12 +71,12 @@ export function seenEdges(
     const col = LEVEL_TABLE[level].column;
     const where = o.where ? [o.where] : [];
     if (o.window?.from !== undefined) {
-      params[`seen_${level}_from`] = chSeconds(+o.window.from);
+      params[`seen_${level}_from`] = chDateTime(o.window.from);
       where.push(`${col} >= {seen_${level}_from:DateTime('UTC')}`);
     }
     if (o.window?.to !== undefined) {
       // Minutes starting before `to`; coarser buckets ending by it.
-      params[`seen_${level}_to`] = chSeconds(+o.window.to - (level === 'minute' ? 0 : LEVEL_MS[level]));
+      params[`seen_${level}_to`] = chDateTime(+o.window.to - (level === 'minute' ? 0 : LEVEL_MS[level]));
       where.push(`${col} ${level === 'minute' ? '<' : '<='} {seen_${level}_to:DateTime('UTC')}`);
     }
     return `SELECT ${keys}, '${level}' AS level, toUnixTimestamp(min(${col})) AS first, toUnixTimestamp(max(${col})) AS last

@@ -14,6 +14,7 @@
  */
 import type { Params } from './client.ts';
 import type { Store } from './client.ts';
+import { chDateTime } from './datetime.ts';
 
 /** A rollup resolution, finest first in LEVELS. */
 export type Level = 'minute' | 'hour' | 'day';
@@ -136,8 +137,6 @@ export interface RollupSource {
   ranges: LevelRange[];
 }
 
-const chSeconds = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
-
 /**
  * The rows of `signal`'s rollups covering [from, to), each bucket read once from the coarsest
  * level that holds it whole: a subquery with the level tables' columns, the time column renamed
@@ -154,8 +153,8 @@ export function rollupSource(store: Pick<Store, 't'>, signal: RollupSignal, wind
   };
   const branches = ranges.map((r, i) => {
     const col = LEVEL_TABLE[r.level].column;
-    params[`${prefix}L${i}f`] = chSeconds(r.from);
-    params[`${prefix}L${i}t`] = chSeconds(r.to);
+    params[`${prefix}L${i}f`] = chDateTime(r.from);
+    params[`${prefix}L${i}t`] = chDateTime(r.to);
     return branch(r.level, `${col} >= {${prefix}L${i}f:DateTime('UTC')} AND ${col} < {${prefix}L${i}t:DateTime('UTC')}`);
   });
   // An empty window still yields a well-typed, empty table.

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MwError } from '../../core/errors.ts';
 import type { Store } from '../../storage/client.ts';
+import { chDateTime } from '../../storage/datetime.ts';
 import { rollupSource } from '../../storage/levels.ts';
 import { levelForStep } from '../../storage/levels-read.ts';
 import { modelSummaries, parseTimeParam } from './read-routes.ts';
@@ -53,10 +54,8 @@ export function bucketStarts(from: Date, to: Date, step: number): number[] {
   return out;
 }
 
-/** ClickHouse DateTime text (whole seconds, UTC). */
-function chSeconds(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
-}
+/** ClickHouse DateTime text (whole seconds, UTC) of an epoch in seconds. */
+const chSeconds = (epochSeconds: number): string => chDateTime(epochSeconds * 1000);
 
 /**
  * The rollup rows of `signal` for a series over [from, to) with buckets of `step` seconds: each
