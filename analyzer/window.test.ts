@@ -19,6 +19,6 @@ describe('windows', () => {
     expect(chTime(now)).toBe('2026-03-01 10:17:42.500');
     expect(chSeconds(now)).toBe('2026-03-01 10:17:42');
     expect(parseChTime('2026-03-01 10:17:42').toISOString()).toBe('2026-03-01T10:17:42.000Z');
-    expect(windowParams({ from: now, to: now })).toEqual({ from: '2026-03-01 10:17:42.500', to: '2026-03-01 10:17:42.500', fromMin: '2026-03-01 10:17:42', toMin: '2026-03-01 10:17:42' });
+    expect(windowParams({ from: now, to: now })).toEqual({ from: '2026-03-01 10:17:42.500', to: '2026-03-01 10:17:42.500' });
   });
 });

@@ -1,3 +1,5 @@
+import { chDateTime } from '../storage/datetime.ts';
+
 /** A half-open time window [from, to) over which an analyzer computes. */
 export interface Window {
   from: Date;
@@ -29,9 +31,7 @@ export function chTime(d: Date): string {
 }
 
 /** Formats a date as ClickHouse DateTime text in UTC (whole seconds), for bound parameters. */
-export function chSeconds(d: Date): string {
-  return d.toISOString().slice(0, 19).replace('T', ' ');
-}
+export const chSeconds: (d: Date) => string = chDateTime;
 
 /** Parses ClickHouse DateTime text ('YYYY-MM-DD hh:mm:ss[.fff]', UTC) into a Date. */
 export function parseChTime(s: string): Date {
@@ -39,6 +39,6 @@ export function parseChTime(s: string): Date {
 }
 
 /** Bound parameters shared by window queries: {from:DateTime64(3,'UTC')} and {to:...}. */
-export function windowParams(w: Window): { from: string; to: string; fromMin: string; toMin: string } {
-  return { from: chTime(w.from), to: chTime(w.to), fromMin: chSeconds(w.from), toMin: chSeconds(w.to) };
+export function windowParams(w: Window): { from: string; to: string } {
+  return { from: chTime(w.from), to: chTime(w.to) };
 }

@@ -82,10 +82,10 @@ export interface NumRow { feature: string; n: string | number; mean: number; sd:
 export interface CatRow { feature: string; category: string; c: string | number }
 
 /** WHERE clause and parameters selecting one model version's raw rows over a window (and segment). */
-export function sourceWhere(src: Extract<Source, { kind: 'raw' | 'rollup' }>): { where: string; params: Params } {
+export function sourceWhere(src: Extract<Source, { kind: 'raw' }>): { where: string; params: Params } {
   const params: Params = { model: src.model, version: src.version, ...windowParams(src.window) };
   let where = "model = {model:String} AND version = {version:String} AND ts >= {from:DateTime64(3,'UTC')} AND ts < {to:DateTime64(3,'UTC')}";
-  if (src.kind === 'raw' && src.segment) {
+  if (src.segment) {
     where += ' AND features_cat[{segFeature:String}] = {segValue:String}';
     params.segFeature = src.segment.feature;
     params.segValue = src.segment.value;
