@@ -126,13 +126,15 @@ async function shardOf(store: Store, cluster: string): Promise<string> {
   return rows[0]?.s ?? '';
 }
 
-/** Partition ids holding rows, of a table on this node. */
-async function partitionsWithRows(store: Store, table: string): Promise<string[]> {
-  const rows = await store.query<{ p: string }>(
-    `SELECT DISTINCT partition_id AS p FROM system.parts WHERE database = {db:String} AND table = {t:String} AND active AND rows > 0`,
-    { db: store.database, t: table },
+/** Partition ids holding rows, per table on this node, for all of `tables` in one read of system.parts. */
+async function partitionsWithRows(store: Store, tables: readonly string[]): Promise<Map<string, string[]>> {
+  const rows = await store.query<{ t: string; p: string }>(
+    `SELECT DISTINCT table AS t, partition_id AS p FROM system.parts WHERE database = {db:String} AND table IN {ts:Array(String)} AND active AND rows > 0`,
+    { db: store.database, ts: tables },
   );
-  return rows.map((r) => r.p);
+  const out = new Map<string, string[]>(tables.map((t) => [t, []]));
+  for (const r of rows) out.get(r.t)!.push(r.p);
+  return out;
 }
 
 interface Plan {
@@ -154,9 +156,11 @@ async function plan(store: Store, cluster: string): Promise<Plan | undefined> {
   const iso = at.toISOString();
   const lastDay = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10);
   const pending: PendingPartition[] = [];
+  const local = (signal: RollupSignal, level: Level) => localTable(levelTable(signal, level), cluster);
+  const parts = await partitionsWithRows(store, ROLLUP_SIGNALS.flatMap((s) => [local(s, 'minute'), local(s, 'hour')]));
   for (const signal of ROLLUP_SIGNALS) {
-    const minute = (await partitionsWithRows(store, localTable(levelTable(signal, 'minute'), cluster))).filter((p) => p <= lastDay);
-    const hour = (await partitionsWithRows(store, localTable(levelTable(signal, 'hour'), cluster))).filter((p) => p <= lastDay.slice(0, 6));
+    const minute = parts.get(local(signal, 'minute'))!.filter((p) => p <= lastDay);
+    const hour = parts.get(local(signal, 'hour'))!.filter((p) => p <= lastDay.slice(0, 6));
     const months = [...new Set(minute.map((p) => p.slice(0, 6)))].sort();
     // A year of the day level is built from hour partitions that exist now or will once the months are built.
     const years = [...new Set([...months, ...hour].map((p) => p.slice(0, 4)))].sort();
