@@ -2,7 +2,7 @@ import type { Store } from './client.ts';
 import type { Config } from '../core/config/schema.ts';
 import { localTable } from './cluster.ts';
 import { ident } from './identifiers.ts';
-import { LEVEL_TABLE, LEVELS, ROLLUP_SIGNALS, levelTable, type Level } from './levels.ts';
+import { LEVEL_TABLE, LEVELS, ROLLUP_SIGNALS, levelTable, type Level, type RollupSignal } from './levels.ts';
 import { pendingBackfill, type PendingPartition } from './backfill.ts';
 
 /** Raw tables whose TTL follows `storage.retentionDays`, and the column it is computed from. */
@@ -60,8 +60,9 @@ export interface RetentionResult {
  * that applies it. `pending` may be passed when the caller has already read it.
  */
 export async function applyRetention(store: Store, days: RetentionDays, cluster = '', pending?: readonly PendingPartition[]): Promise<RetentionResult> {
-  const wanted = new Map<string, number>(RETAINED_TABLES.map((t) => [t, Math.trunc(days.raw)]));
-  for (const level of LEVELS) for (const s of ROLLUP_SIGNALS) wanted.set(levelTable(s, level), Math.trunc(days[level]));
+  // Each table with its days and, for a rollup level table, its level and signal.
+  const wanted = new Map<string, { n: number; level?: Level; signal?: RollupSignal }>(RETAINED_TABLES.map((t) => [t, { n: Math.trunc(days.raw) }]));
+  for (const level of LEVELS) for (const signal of ROLLUP_SIGNALS) wanted.set(levelTable(signal, level), { n: Math.trunc(days[level]), level, signal });
   const byLocal = new Map([...wanted.keys()].map((t) => [localTable(t, cluster), t]));
   const rows = await store.query<{ name: string; q: string }>(
     `SELECT name, create_table_query AS q FROM system.tables WHERE database = {db:String} AND name IN {names:Array(String)}`,
@@ -72,14 +73,12 @@ export async function applyRetention(store: Store, days: RetentionDays, cluster 
   const held = new Map<Level, { from: number; to: number; tables: string[] }>();
   for (const r of rows.sort((a, b) => a.name.localeCompare(b.name))) {
     const table = byLocal.get(r.name)!;
-    const n = wanted.get(table)!;
+    const { n, level, signal } = wanted.get(table)!;
     const current = ttlDays(r.q);
     if (current === n) continue;
-    const level = LEVELS.find((l) => l !== 'day' && table.endsWith(`_${LEVEL_TABLE[l].suffix}`));
-    if (level && current !== undefined && n < current) {
+    if (level && level !== 'day' && current !== undefined && n < current) {
       waiting ??= await pendingBackfill(store, { cluster });
       const coarser = LEVELS[LEVELS.indexOf(level) + 1];
-      const signal = table.slice(0, -(LEVEL_TABLE[level].suffix.length + 1));
       if (waiting.some((p) => p.level === coarser && p.signal === signal)) {
         const h = held.get(level) ?? { from: current, to: n, tables: [] };
         h.tables.push(table);
