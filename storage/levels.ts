@@ -129,6 +129,12 @@ export function planLevelsFrom(from: number, to: number, coarsest: Level, comple
   return [...before, ...after];
 }
 
+/** The select list of one level table in a union over the levels: its columns, the time column renamed `period`. */
+export function periodColumns(level: Level): string {
+  const col = LEVEL_TABLE[level].column;
+  return `* EXCEPT (${col}), ${col} AS period`;
+}
+
 /** A table expression and its bound parameters. */
 export interface RollupSource {
   /** `(SELECT ... UNION ALL ...)`: the level tables' rows for the window, time column `period`. */
@@ -147,10 +153,7 @@ export function rollupSource(store: Pick<Store, 't'>, signal: RollupSignal, wind
   const ranges = planLevelsFrom(+window.from, +window.to, opts.coarsest ?? 'day', incompleteBefore.get(store));
   const prefix = opts.prefix ?? '';
   const params: Params = {};
-  const branch = (level: Level, where: string) => {
-    const col = LEVEL_TABLE[level].column;
-    return `SELECT * EXCEPT (${col}), ${col} AS period FROM ${store.t(levelTable(signal, level))} WHERE ${where}`;
-  };
+  const branch = (level: Level, where: string) => `SELECT ${periodColumns(level)} FROM ${store.t(levelTable(signal, level))} WHERE ${where}`;
   const branches = ranges.map((r, i) => {
     const col = LEVEL_TABLE[r.level].column;
     params[`${prefix}L${i}f`] = chDateTime(r.from);

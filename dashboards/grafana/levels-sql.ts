@@ -11,7 +11,7 @@
  * same interval `$__timeInterval` buckets by, aligned to multiples of it), so no stored bucket
  * straddles two points. Whole-range stats and tables allow every level.
  */
-import { LEVEL_MS, LEVEL_TABLE, LEVELS, levelRowPredicate, levelTable, type RollupSignal } from '../../storage/levels.ts';
+import { LEVEL_MS, LEVELS, levelRowPredicate, levelTable, periodColumns, type RollupSignal } from '../../storage/levels.ts';
 import { tbl } from './scope.ts';
 
 /** The coarsest bucket length (s) dividing the panel interval: 86400, 3600 or 60. */
@@ -37,10 +37,9 @@ export function levelRows(signal: RollupSignal, o: LevelRowsOptions = {}): strin
   const from = o.from ?? '$__fromTime';
   const to = o.to ?? '$__toTime';
   const branches = LEVELS.map((level) => {
-    const col = LEVEL_TABLE[level].column;
     const where = [levelRowPredicate(level, from, to, o.coarsest), ...(o.where ? [o.where] : [])];
     return [
-      `SELECT * EXCEPT (${col}), ${col} AS period, ${LEVEL_MS[level] / 1000} AS bucket_s`,
+      `SELECT ${periodColumns(level)}, ${LEVEL_MS[level] / 1000} AS bucket_s`,
       `FROM ${tbl(levelTable(signal, level))}`,
       `WHERE ${where.join('\n  AND ')}`,
     ].join('\n');
