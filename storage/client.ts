@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { MwError } from '../core/errors.ts';
@@ -32,6 +33,8 @@ export interface Store {
   insert(table: string, rows: readonly object[], opts?: InsertOptions): Promise<void>;
   /** Inserts an already-encoded JSONEachRow payload (one JSON object per line). */
   insertRaw(table: string, body: Buffer, opts?: InsertOptions): Promise<void>;
+  /** Inserts a block in ClickHouse's Native format (storage/native) into the named columns. */
+  insertNative(table: string, columns: readonly string[], body: Buffer, opts?: InsertOptions): Promise<void>;
   ping(): Promise<boolean>;
   serverVersion(): Promise<string>;
   close(): Promise<void>;
@@ -68,12 +71,32 @@ interface ChdbExt {
   rawInsert(p: { table: string; values: Buffer; format: 'JSONEachRow'; settings?: Record<string, string | number | boolean> }): Promise<unknown>;
 }
 
+/** A ClickHouse string literal (quote and backslash escaped). */
+function sqlString(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+// Files a crash left behind; an insert's own file lives for seconds, and another store of this
+// process may share the directory, so only old files go.
+function removeStaleFiles(dir: string): void {
+  const before = Date.now() - 3600_000;
+  for (const name of fs.readdirSync(dir)) {
+    const file = path.join(dir, name);
+    try {
+      if (fs.statSync(file).mtimeMs < before) fs.rmSync(file, { force: true });
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
 /** Creates the store: embedded chDB when no URL is given, else a ClickHouse server over HTTP. */
 export async function createStore(opts: StoreOptions): Promise<Store> {
   const database = ident(opts.database ?? 'modelwatch');
   let client: ClickHouseClient;
   let chdb: ChdbExt | undefined;
   let mode: 'embedded' | 'server';
+  let nativeDir = '';
   if (opts.url) {
     mode = 'server';
     client = createClient({
@@ -90,6 +113,11 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
     const { createChdbConnection } = await import('chdb/connection');
     const connection = createChdbConnection({ path: dir });
     chdb = connection.chdb as unknown as ChdbExt;
+    // chDB's in-memory insert takes text formats only; a Native block goes through a file, which
+    // the engine reads with file() (see insertNative).
+    nativeDir = path.join(dir, 'native-inserts');
+    fs.mkdirSync(nativeDir, { recursive: true });
+    removeStaleFiles(nativeDir);
     client = createClient({ connection } as any);
   }
 
@@ -153,6 +181,33 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
         } else {
           await client.exec({
             query: `INSERT INTO ${store.t(table)} FORMAT JSONEachRow`,
+            values: Readable.from([body]),
+            clickhouse_settings: settings,
+          } as any).then((r: any) => r.stream?.resume?.());
+        }
+      } catch (err) {
+        wrap(err);
+      }
+    },
+    async insertNative(table, columns, body, o) {
+      if (body.length === 0) return;
+      const cols = columns.map(ident).join(', ');
+      const settings = insertSettings(o);
+      try {
+        if (chdb) {
+          const file = path.join(nativeDir, `${randomUUID()}.native`);
+          await fs.promises.writeFile(file, body);
+          try {
+            await client.command({
+              query: `INSERT INTO ${store.t(table)} (${cols}) SELECT ${cols} FROM file(${sqlString(file)}, 'Native')`,
+              clickhouse_settings: settings,
+            });
+          } finally {
+            await fs.promises.rm(file, { force: true });
+          }
+        } else {
+          await client.exec({
+            query: `INSERT INTO ${store.t(table)} (${cols}) FORMAT Native`,
             values: Readable.from([body]),
             clickhouse_settings: settings,
           } as any).then((r: any) => r.stream?.resume?.());

@@ -34,7 +34,7 @@ export function storageFault(): StorageFault | null {
   return armed ? current : null;
 }
 
-/** The store with faults applied to insert, insertRaw and ping; the same store when faults are not armed. */
+/** The store with faults applied to insert, insertRaw, insertNative and ping; the same store when faults are not armed. */
 export function withTestFaults(store: Store): Store {
   if (!armed) return store;
   const unavailable = () => new MwError('MW_ERR_CLICKHOUSE_UNAVAILABLE', 'test fault: ClickHouse made unreachable');
@@ -48,6 +48,7 @@ export function withTestFaults(store: Store): Store {
     ...store,
     insert: (table, rows, o) => guard(() => store.insert(table, rows, o)),
     insertRaw: (table, body, o) => guard(() => store.insertRaw(table, body, o)),
+    insertNative: (table, columns, body, o) => guard(() => store.insertNative(table, columns, body, o)),
     ping: async () => (storageFault() === 'down' ? false : store.ping()),
   };
 }

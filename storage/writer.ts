@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { MwError } from '../core/errors.ts';
 import type { Store } from './client.ts';
 import { classifyInsertError, type InsertErrorClass } from './errors.ts';
+import { encodeNativeBlock } from './native/block.ts';
+import { NATIVE_TABLES } from './native/tables.ts';
 import { bodyToLines, linesToBody } from './spool-format.ts';
 import { SpoolReplayer } from './spool-replay.ts';
 import { Spool, type SpooledBatch, type SpoolOptions } from './spool.ts';
@@ -22,8 +24,20 @@ export interface WriterOptions {
   log?: { info?(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
+/**
+ * The rows of one write or insert: objects (for a table in NATIVE_TABLES, sent as a Native block
+ * when they encode) or JSON lines (every other table, and rows that need JSON text).
+ */
+type Payload = { objects: readonly object[]; lines?: undefined } | { lines: string[]; objects?: undefined };
+
+const payloadRows = (p: Payload): number => (p.objects ? p.objects.length : p.lines.length);
+const asLines = (p: Payload): string[] => p.lines ?? p.objects.map((o) => JSON.stringify(o));
+const slice = (p: Payload, from: number, to?: number): Payload => (p.objects ? { objects: p.objects.slice(from, to) } : { lines: p.lines.slice(from, to) });
+
 interface Waiter {
-  lines: string[];
+  payload: Payload;
+  rows: number;
+  /** JSON bytes of lines; for objects, an estimate from the Native size of recent batches. */
   bytes: number;
   /** Caller-chosen dedup token: such a write is inserted alone, under this token. */
   token?: string;
@@ -47,7 +61,7 @@ interface TableQueue {
 }
 
 type InsertOutcome = null | { cls: InsertErrorClass; err: Error };
-type Deliver = (table: string, lines: string[], token: string) => Promise<void>;
+type Deliver = (table: string, rows: Payload, token: string) => Promise<void>;
 
 // Thrown inside a replay when ClickHouse cannot take a batch now: the batch stays spooled.
 class RetryLater extends Error {}
@@ -71,6 +85,8 @@ export class BatchWriter {
   private closed = false;
   private queued = 0;
   private queuedBytes = 0;
+  // Native bytes per row of the last batch encoded: the queue's byte estimate for objects.
+  private nativeBytesPerRow = 512;
   private readonly spool: Spool | null;
   private readonly replayer: SpoolReplayer | null;
   private readonly m: {
@@ -96,7 +112,7 @@ export class BatchWriter {
       failed: new Counter({ name: 'modelwatch_rows_write_failed_total', help: 'Rows handed back to the sender after all attempts failed', labelNames: ['table'], registers }),
       retries: new Counter({ name: 'modelwatch_insert_retries_total', help: 'Insert attempts retried', labelNames: ['table'], registers }),
       depth: new Gauge({ name: 'modelwatch_writer_queue_rows', help: 'Rows waiting to be written', registers, collect: () => undefined }),
-      queueBytes: new Gauge({ name: 'modelwatch_writer_queue_bytes', help: 'Bytes of JSON rows waiting to be written', registers, collect: () => undefined }),
+      queueBytes: new Gauge({ name: 'modelwatch_writer_queue_bytes', help: 'Bytes of rows waiting to be written (JSON text, or the Native size estimated from recent batches)', registers, collect: () => undefined }),
       latency: new Histogram({ name: 'modelwatch_insert_duration_seconds', help: 'Duration of one insert', labelNames: ['table'], registers, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] }),
       spooled: new Counter({ name: 'modelwatch_spool_batches_spooled_total', help: 'Batches written to the local spool because ClickHouse could not take them', labelNames: ['table'], registers }),
       spooledRows: new Counter({ name: 'modelwatch_spool_rows_spooled_total', help: 'Rows written to the local spool', labelNames: ['table'], registers }),
@@ -154,14 +170,23 @@ export class BatchWriter {
    */
   write(table: string, rows: readonly object[], opts?: WriteOptions): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    return this.writeLines(table, rows.map((r) => JSON.stringify(r)), opts);
+    // Tables written in Native keep the objects until their insert: the block is encoded per
+    // batch, column by column, with no JSON text made on the way.
+    if (NATIVE_TABLES[table]) return this.enqueue(table, { objects: rows }, rows.length * this.nativeBytesPerRow, opts);
+    const lines = rows.map((r) => JSON.stringify(r));
+    return this.enqueue(table, { lines }, jsonBytes(lines), opts);
   }
 
   /** Like write(), for rows already encoded as JSON lines. */
   writeLines(table: string, lines: string[], opts?: WriteOptions): Promise<void> {
-    if (lines.length === 0) return Promise.resolve();
+    return this.enqueue(table, { lines }, jsonBytes(lines), opts);
+  }
+
+  private enqueue(table: string, payload: Payload, bytes: number, opts?: WriteOptions): Promise<void> {
+    const rows = payloadRows(payload);
+    if (rows === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new MwError('MW_ERR_SHUTTING_DOWN'));
-    if (this.queued + lines.length > this.opts.maxQueueRows) {
+    if (this.queued + rows > this.opts.maxQueueRows) {
       return Promise.reject(new MwError('MW_ERR_QUEUE_FULL', `${this.queued} rows queued, limit ${this.opts.maxQueueRows}`));
     }
     if (this.spool?.full) return Promise.reject(new MwError('MW_ERR_SPOOL_FULL', `${this.spool.bytes} bytes spooled`, { table }));
@@ -171,10 +196,9 @@ export class BatchWriter {
       this.queues.set(table, q);
     }
     const token = opts?.dedupToken;
-    const bytes = lines.reduce((n, l) => n + l.length + 1, 0);
-    const p = new Promise<void>((resolve, reject) => q!.waiters.push({ lines, bytes, token, resolve, reject }));
-    q.rows += lines.length;
-    this.queued += lines.length;
+    const p = new Promise<void>((resolve, reject) => q!.waiters.push({ payload, rows, bytes, token, resolve, reject }));
+    q.rows += rows;
+    this.queued += rows;
     this.queuedBytes += bytes;
     this.m.depth.set(this.queued);
     this.m.queueBytes.set(this.queuedBytes);
@@ -212,10 +236,10 @@ export class BatchWriter {
       let n = 0;
       let bytes = 0;
       // A write with its own token is inserted alone, so a replay of it dedupes exactly.
-      while (q.waiters.length && (batch.length === 0 || (!batch[0].token && !q.waiters[0].token && n + q.waiters[0].lines.length <= this.opts.maxBatchRows))) {
+      while (q.waiters.length && (batch.length === 0 || (!batch[0].token && !q.waiters[0].token && n + q.waiters[0].rows <= this.opts.maxBatchRows))) {
         const w = q.waiters.shift()!;
         batch.push(w);
-        n += w.lines.length;
+        n += w.rows;
         bytes += w.bytes;
       }
       q.rows -= n;
@@ -231,12 +255,12 @@ export class BatchWriter {
   }
 
   private async writeBatch(table: string, batch: Waiter[], n: number): Promise<void> {
-    const lines = batch.length === 1 ? batch[0].lines : batch.flatMap((w) => w.lines);
+    const payload = joinPayloads(batch.map((w) => w.payload));
     // The token is fixed before the first attempt and travels with the batch into the spool.
     const token = batch[0].token ?? `${table}:${randomUUID()}`;
     try {
-      if (this.spool && !this.spool.empty) await this.toSpool(table, lines, token);
-      else await this.deliver(table, lines, token);
+      if (this.spool && !this.spool.empty) await this.toSpool(table, asLines(payload), token);
+      else await this.deliver(table, payload, token);
       for (const w of batch) w.resolve();
     } catch (err) {
       this.m.failed.inc({ table }, n);
@@ -246,10 +270,15 @@ export class BatchWriter {
     }
   }
 
-  private async insertOnce(table: string, body: Buffer, token: string, rows: number): Promise<InsertOutcome> {
+  private async insertOnce(table: string, payload: Payload, token: string): Promise<InsertOutcome> {
+    const rows = payloadRows(payload);
+    const columns = payload.objects ? NATIVE_TABLES[table] : undefined;
+    const native = columns ? encodeNativeBlock(columns, payload.objects!) : null;
+    if (native) this.nativeBytesPerRow = Math.ceil(native.length / rows);
     const end = this.m.latency.startTimer({ table });
     try {
-      await this.store.insertRaw(table, body, { dedupToken: token });
+      if (native) await this.store.insertNative(table, columns!.map((c) => c.name), native, { dedupToken: token });
+      else await this.store.insertRaw(table, linesToBody(asLines(payload)), { dedupToken: token });
       end();
       this.m.written.inc({ table }, rows);
       return null;
@@ -261,15 +290,16 @@ export class BatchWriter {
 
   // Inserts `lines` under `token`: bad rows are isolated by halving; when ClickHouse cannot take
   // the batch now it goes to the spool (without one: retried with backoff, then handed back).
-  private deliver: Deliver = async (table, lines, token) => {
+  private deliver: Deliver = async (table, rows, token) => {
     for (let attempt = 1; ; attempt++) {
-      const r = await this.insertOnce(table, linesToBody(lines), token, lines.length);
+      const r = await this.insertOnce(table, rows, token);
       if (!r) return;
-      if (r.cls === 'split' && table !== 'dead_letters') return this.split(table, lines, token, r.err, this.deliver);
+      if (r.cls === 'split' && table !== 'dead_letters') return this.split(table, rows, token, r.err, this.deliver);
       if (r.cls !== 'retry' || (!this.spool && attempt >= this.opts.maxAttempts)) {
         throw new MwError('MW_ERR_WRITE_FAILED', `${table}: ${r.err.message} (attempt ${attempt})`, { table, attempt }, { cause: r.err });
       }
-      if (this.spool) return this.toSpool(table, lines, token, r.err);
+      // The spool keeps JSON lines whatever the insert format: one record format across versions.
+      if (this.spool) return this.toSpool(table, asLines(rows), token, r.err);
       this.m.retries.inc({ table });
       this.opts.log?.warn({ table, attempt, err: r.err.message }, 'insert failed; retrying');
       const backoff = this.opts.retryBaseMs * 2 ** (attempt - 1);
@@ -278,15 +308,16 @@ export class BatchWriter {
   };
 
   // Halves the batch until the rows ClickHouse refuses are alone; those go to dead_letters.
-  private async split(table: string, lines: string[], token: string, err: Error, again: Deliver): Promise<void> {
-    if (lines.length === 1) {
+  private async split(table: string, rows: Payload, token: string, err: Error, again: Deliver): Promise<void> {
+    const n = payloadRows(rows);
+    if (n === 1) {
       this.m.deadLettered.inc({ table });
       this.opts.log?.warn({ table, err: err.message.slice(0, 500) }, 'row refused by ClickHouse; kept in dead_letters');
-      return again('dead_letters', [deadLetter('writer', table, '', err, lines[0])], `${token}:dl`);
+      return again('dead_letters', { lines: [deadLetter('writer', table, '', err, asLines(rows)[0])] }, `${token}:dl`);
     }
-    const mid = lines.length >> 1;
-    await again(table, lines.slice(0, mid), `${token}:a`);
-    await again(table, lines.slice(mid), `${token}:b`);
+    const mid = n >> 1;
+    await again(table, slice(rows, 0, mid), `${token}:a`);
+    await again(table, slice(rows, mid), `${token}:b`);
   }
 
   private async toSpool(table: string, lines: string[], token: string, cause?: Error): Promise<void> {
@@ -304,7 +335,7 @@ export class BatchWriter {
   // Inserts one spooled batch under its original token; 'retry' leaves it in the spool.
   private async replayBatch(b: SpooledBatch): Promise<'done' | 'retry'> {
     try {
-      await this.replayInsert(b.table, bodyToLines(b.body), b.token);
+      await this.replayInsert(b.table, { lines: bodyToLines(b.body) }, b.token);
       this.m.replayed.inc({ table: b.table });
       return 'done';
     } catch (err) {
@@ -313,8 +344,8 @@ export class BatchWriter {
     }
   }
 
-  private replayInsert: Deliver = async (table, lines, token) => {
-    const r = await this.insertOnce(table, linesToBody(lines), token, lines.length);
+  private replayInsert: Deliver = async (table, rows, token) => {
+    const r = await this.insertOnce(table, rows, token);
     if (!r) return;
     if (r.cls === 'retry') throw new RetryLater(r.err.message);
     if (table === 'dead_letters') {
@@ -322,12 +353,26 @@ export class BatchWriter {
       this.opts.log?.error({ token, err: r.err.message }, 'dead_letters refuses a spooled batch; it stays in the spool');
       throw new RetryLater(r.err.message);
     }
-    if (r.cls === 'split') return this.split(table, lines, token, r.err, this.replayInsert);
+    if (r.cls === 'split') return this.split(table, rows, token, r.err, this.replayInsert);
     // Refused for good (e.g. the table is gone): it was acknowledged, so keep it in dead_letters.
+    const lines = asLines(rows);
     this.m.deadLettered.inc({ table }, lines.length);
     this.opts.log?.error({ table, rows: lines.length, err: r.err.message.slice(0, 500) }, 'spooled batch refused by ClickHouse; kept in dead_letters');
-    await this.replayInsert('dead_letters', lines.map((raw) => deadLetter('spool', table, token, r.err, raw)), `${token}:dl`);
+    await this.replayInsert('dead_letters', { lines: lines.map((raw) => deadLetter('spool', table, token, r.err, raw)) }, `${token}:dl`);
   };
+}
+
+function jsonBytes(lines: readonly string[]): number {
+  let n = 0;
+  for (const l of lines) n += l.length + 1;
+  return n;
+}
+
+// One payload for a batch of writes: objects stay objects when every write brought objects.
+function joinPayloads(parts: Payload[]): Payload {
+  if (parts.length === 1) return parts[0];
+  if (parts.every((p) => p.objects)) return { objects: parts.flatMap((p) => p.objects!) };
+  return { lines: parts.flatMap(asLines) };
 }
 
 function deadLetter(source: string, table: string, key: string, err: Error, raw: string): string {

@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStore, type Store } from '../client.ts';
+import { migrate } from '../migrate.ts';
+import { linesToBody } from '../spool-format.ts';
+import { encodeNativeBlock } from './block.ts';
+import { NATIVE_TABLES } from './tables.ts';
+
+const COLUMNS = NATIVE_TABLES.predictions;
+const NAMES = COLUMNS.map((c) => c.name);
+let dir: string;
+let asJson: Store;
+let asNative: Store;
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-native-'));
+  asJson = await createStore({ dataDir: dir, database: 'as_json' });
+  asNative = await createStore({ dataDir: dir, database: 'as_native' });
+  await migrate(asJson);
+  await migrate(asNative);
+});
+afterAll(async () => {
+  await asJson?.close();
+  await asNative?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const HOUR = 3600_000;
+const NOW = Date.now();
+// Strings as senders write them: ASCII, accents, CJK, emoji (surrogate pairs), control characters, quotes.
+const text = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 8 }), fc.constantFrom('', 'a"b\\c', 'tab\there', 'x'.repeat(200), 'é', '日本', '🙂', '\u0000\u001f'));
+const float = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.constantFrom(0, -0, 1e-310, 5e-324, 1.7976931348623157e308, 0.1));
+const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: null, freq: 3 });
+const row = fc.record(
+  {
+    ts: fc.integer({ min: NOW - 50 * HOUR, max: NOW + HOUR }),
+    model: fc.constantFrom('m1', 'm2'),
+    version: text,
+    environment: text,
+    service: text,
+    host: text,
+    prediction_value: maybe(float),
+    prediction_label: maybe(text),
+    score: maybe(float),
+    latency_ms: maybe(fc.double({ min: 0, max: 1e6, noNaN: true })),
+    error_type: fc.constantFrom('', 'timeout'),
+    features_num: fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), float, { maxKeys: 25 }),
+    features_cat: fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), text, { maxKeys: 5 }),
+    features_null: fc.array(text, { maxLength: 3 }),
+    attributes: fc.dictionary(text, text, { maxKeys: 3 }),
+    trace_id: text,
+    span_id: text,
+  },
+  // Columns left out of a row take their defaults, in both formats.
+  { requiredKeys: ['ts', 'model'] },
+);
+
+async function dump(store: Store, batch: string): Promise<string[]> {
+  const rows = await store.query<{ r: string }>(
+    `SELECT toJSONString(tuple(* EXCEPT inserted_at)) AS r FROM ${store.t('predictions')} WHERE startsWith(prediction_id, {b:String}) ORDER BY prediction_id`,
+    { b: `${batch}:` },
+  );
+  return rows.map((r) => r.r);
+}
+
+async function rollups(store: Store): Promise<unknown[]> {
+  return store.query(
+    `SELECT model, version, feature, count, sum, min, max FROM ${store.t('feature_num_1m')} FINAL ORDER BY model, version, feature, minute`,
+  );
+}
+
+describe('Native blocks', () => {
+  it('store exactly what the same rows as JSONEachRow store, rollups included', async () => {
+    let batch = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 40 }), async (rows) => {
+        const id = `b${batch++}`;
+        const tagged = rows.map((r, i) => ({ ...r, prediction_id: `${id}:${String(i).padStart(3, '0')}` }));
+        const body = encodeNativeBlock(COLUMNS, tagged);
+        expect(body).not.toBeNull();
+        await asJson.insertRaw('predictions', linesToBody(tagged.map((r) => JSON.stringify(r))));
+        await asNative.insertNative('predictions', NAMES, body!);
+        expect(await dump(asNative, id)).toEqual(await dump(asJson, id));
+      }),
+      { numRuns: 30, seed: 20_261_202 },
+    );
+    expect(await rollups(asNative)).toEqual(await rollups(asJson));
+  });
+
+  it('refuses what JSON text cannot carry either, so those rows go as JSON and ClickHouse judges them', () => {
+    const ok = { ts: NOW, model: 'm' };
+    expect(encodeNativeBlock(COLUMNS, [ok])).not.toBeNull();
+    for (const bad of [
+      { ts: NOW, model: 'lone \ud800 surrogate' },
+      { ts: NOW, model: 'm', features_cat: { c: '\udc00' } },
+      { ts: Date.UTC(2300, 0, 1), model: 'm' }, // past DateTime64's range
+      { ts: NOW + 0.5, model: 'm' },
+      { ts: new Date(NOW).toISOString(), model: 'm' },
+      { ts: NOW, model: 'm', features_num: { x: '1' } },
+      { ts: NOW, model: 'm', prediction_value: '0.5' },
+      { ts: NOW, model: 'm', features_null: 'x' },
+    ]) {
+      expect(encodeNativeBlock(COLUMNS, [ok, bad]), JSON.stringify(bad)).toBeNull();
+    }
+  });
+});

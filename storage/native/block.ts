@@ -1,0 +1,162 @@
+import os from 'node:os';
+import { ByteWriter } from './bytes.ts';
+
+/**
+ * Column kinds the Native encoder writes, named by the type the block declares. The block carries
+ * plain types (String, not LowCardinality(String)): ClickHouse converts them to the table's
+ * types on insert, for less than the cost of reading them from JSON (BENCHMARKS.md, Ingest).
+ */
+export type ColumnKind =
+  | 'DateTime64(3)'
+  | 'String'
+  | 'Nullable(Float64)'
+  | 'Nullable(String)'
+  | 'Map(String, Float64)'
+  | 'Map(String, String)'
+  | 'Array(String)';
+
+/** One column of a table the writer sends in Native format. */
+export interface NativeColumn {
+  name: string;
+  kind: ColumnKind;
+}
+
+/** A row value the encoder does not take (a type or range outside its fast path). */
+class Unencodable extends Error {}
+
+// DateTime64(3) reads any Int64, but JSON text past 2299-12-31 is refused: keep the two paths alike.
+const MAX_TS_MS = Date.UTC(2300, 0, 1) - 1;
+const LITTLE_ENDIAN = os.endianness() === 'LE';
+
+let scratch = new Float64Array(1 << 16);
+let nulls = new Uint8Array(1 << 12);
+function floats(n: number): Float64Array {
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, scratch.length * 2));
+  return scratch;
+}
+
+function str(v: unknown): string {
+  // A lone UTF-16 surrogate has no UTF-8 form: JSON text would be refused for it, so is this.
+  if (typeof v !== 'string' || !(v as unknown as { isWellFormed(): boolean }).isWellFormed()) throw new Unencodable();
+  return v;
+}
+
+function writeStrings(w: ByteWriter, rows: readonly Record<string, unknown>[], name: string, nullable: boolean): void {
+  const n = rows.length;
+  if (nullable) {
+    const at = w.reserve(n);
+    for (let i = 0; i < n; i++) w.buf[at + i] = rows[i][name] === null || rows[i][name] === undefined ? 1 : 0;
+  }
+  for (let i = 0; i < n; i++) {
+    const v = rows[i][name];
+    w.string(v === undefined || (nullable && v === null) ? '' : str(v));
+  }
+}
+
+function writeNullableFloats(w: ByteWriter, rows: readonly Record<string, unknown>[], name: string): void {
+  const n = rows.length;
+  const values = floats(n);
+  if (nulls.length < n) nulls = new Uint8Array(Math.max(n, nulls.length * 2));
+  for (let i = 0; i < n; i++) {
+    const v = rows[i][name];
+    if (v === null || v === undefined) {
+      nulls[i] = 1;
+      values[i] = 0;
+    } else if (typeof v === 'number') {
+      nulls[i] = 0;
+      values[i] = v + 0; // -0 -> 0, as JSON text writes it
+    } else throw new Unencodable();
+  }
+  w.ensure(n);
+  w.buf.set(nulls.subarray(0, n), w.pos);
+  w.pos += n;
+  w.f64s(values, n);
+}
+
+function writeTimestamps(w: ByteWriter, rows: readonly Record<string, unknown>[], name: string): void {
+  for (let i = 0; i < rows.length; i++) {
+    const v = rows[i][name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_TS_MS) throw new Unencodable();
+    w.u64(v);
+  }
+}
+
+// Map(K, V) in Native: every row's end offset (UInt64, cumulative), then all keys, then all values.
+function writeMaps(w: ByteWriter, rows: readonly Record<string, unknown>[], name: string, numeric: boolean): void {
+  const n = rows.length;
+  const offsets = w.reserve(8 * n);
+  let total = 0;
+  let values = floats(1024);
+  const texts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const m = rows[i][name];
+    if (m !== undefined) {
+      if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new Unencodable();
+      const obj = m as Record<string, unknown>;
+      for (const k in obj) {
+        const v = obj[k];
+        w.string(str(k));
+        if (numeric) {
+          if (typeof v !== 'number') throw new Unencodable();
+          if (total >= values.length) values = floats(total * 2);
+          values[total] = v + 0;
+        } else texts.push(str(v));
+        total++;
+      }
+    }
+    w.buf.writeUInt32LE(total, offsets + 8 * i);
+    w.buf.writeUInt32LE(0, offsets + 8 * i + 4);
+  }
+  if (numeric) w.f64s(values, total);
+  else for (const t of texts) w.string(t);
+}
+
+// Array(String) in Native: every row's end offset, then all elements.
+function writeStringArrays(w: ByteWriter, rows: readonly Record<string, unknown>[], name: string): void {
+  const n = rows.length;
+  const offsets = w.reserve(8 * n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const a = rows[i][name];
+    if (a !== undefined) {
+      if (!Array.isArray(a)) throw new Unencodable();
+      for (const v of a) w.string(str(v));
+      total += a.length;
+    }
+    w.buf.writeUInt32LE(total, offsets + 8 * i);
+    w.buf.writeUInt32LE(0, offsets + 8 * i + 4);
+  }
+}
+
+/**
+ * Encodes rows (objects keyed by column name) as one block of ClickHouse's Native format, the
+ * columnar binary format ClickHouse reads with no text parsing. A missing value takes the
+ * column's default, as in JSONEachRow. Returns null when a value is outside what the encoder
+ * takes (a type other than the column's, a timestamp out of DateTime64's range, a lone
+ * surrogate): the caller sends those rows as JSON text, where ClickHouse judges them as before.
+ */
+export function encodeNativeBlock(columns: readonly NativeColumn[], rows: readonly object[], w = new ByteWriter(rows.length * 256 + 1024)): Buffer | null {
+  if (!LITTLE_ENDIAN) return null;
+  const rs = rows as readonly Record<string, unknown>[];
+  try {
+    w.varUInt(columns.length);
+    w.varUInt(rows.length);
+    for (const c of columns) {
+      w.string(c.name);
+      w.string(c.kind === 'DateTime64(3)' ? "DateTime64(3, 'UTC')" : c.kind);
+      switch (c.kind) {
+        case 'DateTime64(3)': writeTimestamps(w, rs, c.name); break;
+        case 'String': writeStrings(w, rs, c.name, false); break;
+        case 'Nullable(String)': writeStrings(w, rs, c.name, true); break;
+        case 'Nullable(Float64)': writeNullableFloats(w, rs, c.name); break;
+        case 'Map(String, Float64)': writeMaps(w, rs, c.name, true); break;
+        case 'Map(String, String)': writeMaps(w, rs, c.name, false); break;
+        case 'Array(String)': writeStringArrays(w, rs, c.name); break;
+      }
+    }
+  } catch (err) {
+    if (err instanceof Unencodable) return null;
+    throw err;
+  }
+  return w.bytes();
+}
