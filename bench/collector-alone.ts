@@ -17,13 +17,21 @@ import { createStore } from '../storage/client.ts';
 import { median } from './args.ts';
 
 // Reads every request to the end and answers like ClickHouse's HTTP interface: inserts get 200 and
-// a summary, /ping gets "Ok.". Counts the inserted lines so the run can check nothing was lost.
+// a summary, /ping gets "Ok.". Counts the inserted rows so the run can check nothing was lost: a
+// Native insert's row count is the second number of its block header, a text insert's is its lines.
 const ENDPOINT = `
 const http = require('node:http');
 let lines = 0;
+function varUInt(b, at) { let v = 0, shift = 1; for (;;) { const x = b[at.i++]; v += (x & 127) * shift; if (x < 128) return v; shift *= 128; } }
 const server = http.createServer((req, res) => {
   if (req.url === '/ping') { res.end('Ok.\\n'); return; }
-  req.on('data', (c) => { for (let i = 0; i < c.length; i++) if (c[i] === 10) lines++; });
+  const native = (new URL(req.url, 'http://x').searchParams.get('query') || '').endsWith('FORMAT Native');
+  let first = true;
+  req.on('data', (c) => {
+    if (native) { if (first) { const at = { i: 0 }; varUInt(c, at); lines += varUInt(c, at); } }
+    else for (let i = 0; i < c.length; i++) if (c[i] === 10) lines++;
+    first = false;
+  });
   req.on('end', () => {
     res.setHeader('X-ClickHouse-Summary', JSON.stringify({ written_rows: '0' }));
     res.setHeader('Content-Type', 'text/plain');
@@ -141,13 +149,13 @@ export async function collectorAlone(o: { bodies: { path: string; url: string; t
       const cpu = median(cpus);
       out.push({ path: p.path, perSecond: median(rates), mainUsPerRecord: median(mains), cpuUsPerRecord: cpu, perCore: 1e6 / cpu });
     }
-    // Every record reached the endpoint as one insert line.
+    // Every record reached the endpoint as one inserted row.
     const lines = await new Promise<number>((resolve) => {
       endpoint.once('message', (n) => resolve(Number(n)));
       endpoint.send('count');
     });
     const expected = o.rows * o.rounds * o.bodies.length;
-    if (lines < expected) throw new Error(`the endpoint received ${lines} lines, expected at least ${expected}`);
+    if (lines < expected) throw new Error(`the endpoint received ${lines} rows, expected at least ${expected}`);
   } finally {
     await collector.app.close();
     await collector.writer.close();

@@ -1,9 +1,11 @@
 // Ingest benchmark: predictions/s end to end (OTLP/HTTP protobuf and NDJSON -> collector -> ClickHouse)
-// beside the raw insert ceiling: the same rows, pre-encoded, inserted straight into the same table
-// (same materialized views) in the same run, in 100,000-row inserts and, once, in inserts as large
-// as the collector's. For each run: CPU per record of the main thread (the collector) and of the
-// whole process (adds ClickHouse and the sender thread). Before the runs, measured alone in this
-// thread: the per-record cost of each collector stage (decode, transform, encode, GC).
+// beside the raw insert ceiling: the same rows, pre-encoded as the writer sends them (Native
+// blocks), inserted straight into the same table (same materialized views) in the same run, in
+// 100,000-row inserts and, once, in inserts as large as the collector's; and the old ceiling, the
+// same rows as JSONEachRow (the format the writer sent before), for the comparison. For each run:
+// CPU per record of the main thread (the collector) and of the whole process (adds ClickHouse and
+// the sender thread; in the ceiling runs, ClickHouse's cost per row). Before the runs, measured
+// alone in this thread: the per-record cost of each collector stage (decode, transform, encode, GC).
 // Usage: node --max-semi-space-size=64 bin/run-ts.mjs bench/ingest.bench.ts [--rows N] [--batch N]
 //        [--concurrency N] [--stages-only] [--alone-only]
 import fs from 'node:fs';
@@ -20,6 +22,8 @@ import { buildCollector } from '../collector/server.ts';
 import { decodeRequest, requestType } from '../collector/otlp/codec.ts';
 import { transformLogs } from '../collector/otlp/logs.ts';
 import { parsePredictionsBody } from '../collector/predictions/json.ts';
+import { encodeNativeBlock } from '../storage/native/block.ts';
+import { NATIVE_TABLES } from '../storage/native/tables.ts';
 import { median, numArg } from './args.ts';
 import { collectorAlone, mainThreadCpuMs, SEND_LOOP } from './collector-alone.ts';
 
@@ -27,6 +31,8 @@ const ROWS = numArg('rows', 200_000);
 const PER_REQUEST = numArg('batch', 5_000);
 const CONCURRENCY = numArg('concurrency', 4);
 const NUMERIC = Array.from({ length: 20 }, (_, i) => `f${i}`);
+const COLUMNS = NATIVE_TABLES.predictions;
+const COLUMN_NAMES = COLUMNS.map((c) => c.name);
 
 function record(i: number, base: number) {
   const features: Record<string, number | string> = {};
@@ -88,13 +94,14 @@ const gcWithin = (from: number, to: number) => gcPauses.reduce((n, [t, d]) => (t
 /**
  * Per-record cost of each collector stage on one request body, alone in this thread (no HTTP, no
  * ClickHouse): µs per record, median over `reps` passes after a warm-up. Encode is the batch
- * writer's step (JSON.stringify per row); GC is the mean garbage-collection pause time within the
- * passes (already counted in the stages it interrupted).
+ * writer's step (one Native block of the request's rows); `JSON (before)` is the step it replaced,
+ * JSON.stringify per row, timed on the same rows but not counted in the total; GC is the mean
+ * garbage-collection pause time within the passes (already counted in the stages it interrupted).
  */
 async function stages(protoBody: Buffer, ndjsonBody: Buffer, records: number, reps = 25) {
   const out: Record<string, Record<string, number>> = {};
   for (const path of ['protobuf', 'ndjson'] as const) {
-    const samples: Record<string, number[]> = { decode: [], transform: [], encode: [], gc: [], total: [] };
+    const samples: Record<string, number[]> = { decode: [], transform: [], encode: [], gc: [], total: [], json: [] };
     const windows: [number, number][] = [];
     for (let i = 0; i < reps + 5; i++) {
       await new Promise((r) => setImmediate(r));
@@ -107,15 +114,18 @@ async function stages(protoBody: Buffer, ndjsonBody: Buffer, records: number, re
         rows = transformLogs(decoded).predictions;
       } else rows = parsePredictionsBody(ndjsonBody.toString('utf8')).rows;
       const t2 = performance.now();
-      const lines = rows.map((r) => JSON.stringify(r));
+      const block = encodeNativeBlock(COLUMNS, rows);
       const t3 = performance.now();
-      if (lines.length !== records) throw new Error(`${path}: ${lines.length} rows from ${records} records`);
+      const lines = rows.map((r) => JSON.stringify(r));
+      const t4 = performance.now();
+      if (!block || lines.length !== records) throw new Error(`${path}: ${lines.length} rows from ${records} records, block ${block?.length}`);
       if (i < 5) continue;
       // NDJSON lines are parsed and transformed one by one: both are reported under decode.
       samples.decode.push((Number.isNaN(t1) ? t2 : t1) - t0);
       samples.transform.push(t2 - t1);
       samples.encode.push(t3 - t2);
       samples.total.push(t3 - t0);
+      samples.json.push(t4 - t3);
       windows.push([t0, t3]);
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -159,11 +169,15 @@ async function main() {
   for (let i = 0; i < ROWS; i += PER_REQUEST) chunks.push(recs.slice(i, i + PER_REQUEST));
   const protoBodies = chunks.map((c) => otlpBody(Req, c));
   const ndjsonBodies = chunks.map((c) => Buffer.from(c.map((r) => JSON.stringify(r)).join('\n')));
-  // The ceiling inserts exactly the rows the collector would write, already encoded.
-  const rowLines = chunks.map((c) => parsePredictionsBody(c.map((r) => JSON.stringify(r)).join('\n')).rows.map((r) => JSON.stringify(r)));
+  // The ceilings insert exactly the rows the collector would write, already encoded: as Native
+  // blocks (what the writer sends) and as JSONEachRow (what it sent before).
+  const allRows = chunks.flatMap((c) => parsePredictionsBody(c.map((r) => JSON.stringify(r)).join('\n')).rows);
   const ceilingBodies: Buffer[] = [];
-  for (let i = 0; i < rowLines.length; i += Math.max(1, Math.floor(100_000 / PER_REQUEST))) {
-    ceilingBodies.push(Buffer.from(rowLines.slice(i, i + Math.floor(100_000 / PER_REQUEST)).flat().join('\n') + '\n'));
+  const jsonCeilingBodies: Buffer[] = [];
+  for (let i = 0; i < allRows.length; i += 100_000) {
+    const part = allRows.slice(i, i + 100_000);
+    ceilingBodies.push(Buffer.from(encodeNativeBlock(COLUMNS, part)!));
+    jsonCeilingBodies.push(Buffer.from(part.map((r) => JSON.stringify(r)).join('\n') + '\n'));
   }
   const mb = (bs: Buffer[]) => (bs.reduce((n, b) => n + b.length, 0) / 1048576).toFixed(1);
   console.log(`rows ${ROWS}, ${PER_REQUEST} per request, ${CONCURRENCY} concurrent senders; protobuf ${mb(protoBodies)} MiB, NDJSON ${mb(ndjsonBodies)} MiB`);
@@ -173,8 +187,8 @@ async function main() {
   const st = await stages(protoBodies[0], ndjsonBodies[0], chunks[0].length);
   const f = (x: number) => (Number.isNaN(x) ? '(in decode)'.padStart(13) : x.toFixed(2).padStart(13));
   console.log(`collector stages alone, µs per record (${chunks[0].length}-record request, median of 25; GC: mean):`);
-  console.log('path              decode     transform        encode   GC (within)         total');
-  for (const [name, v] of Object.entries(st)) console.log(`${name.padEnd(10)} ${f(v.decode)} ${f(v.transform)} ${f(v.encode)} ${f(v.gc)} ${f(v.total)}`);
+  console.log('path              decode     transform  encode (Native)  GC (within)         total   JSON (before, not in total)');
+  for (const [name, v] of Object.entries(st)) console.log(`${name.padEnd(10)} ${f(v.decode)} ${f(v.transform)} ${f(v.encode)} ${f(v.gc)} ${f(v.total)} ${f(v.json)}`);
   if (process.argv.includes('--alone-only')) {
     await printAlone(protoBodies, ndjsonBodies);
     process.argv.push('--stages-only');
@@ -187,7 +201,7 @@ async function main() {
     return;
   }
 
-  const results: Record<string, number[]> = { ceiling: [], protobuf: [], ndjson: [] };
+  const results: Record<string, number[]> = { ceiling: [], jsonCeiling: [], protobuf: [], ndjson: [] };
   // Per record during each run, µs: CPU of the main thread (the collector; idle in the ceiling
   // runs), CPU of the whole process (adds ClickHouse and the sender thread), and the share of wall
   // time the event loop was busy.
@@ -205,7 +219,12 @@ async function main() {
   };
   const ceilingRun = async () => {
     const t0 = performance.now();
-    for (const b of ceilingBodies) await store.insertRaw('predictions', b);
+    for (const b of ceilingBodies) await store.insertNative('predictions', COLUMN_NAMES, b);
+    return (performance.now() - t0) / 1000;
+  };
+  const jsonCeilingRun = async () => {
+    const t0 = performance.now();
+    for (const b of jsonCeilingBodies) await store.insertRaw('predictions', b);
     return (performance.now() - t0) / 1000;
   };
   // Inserts the collector made into `predictions` so far (its writer's latency histogram counts them).
@@ -216,6 +235,7 @@ async function main() {
   const inserts0 = await collectorInserts();
   for (let round = 0; round < 3; round++) {
     await timed('ceiling', ceilingRun);
+    await timed('jsonCeiling', jsonCeilingRun);
     await timed('protobuf', () => send(`${url}/v1/logs`, protoBodies, 'application/x-protobuf'));
     await timed('ndjson', () => send(`${url}/v1/predictions`, ndjsonBodies, 'application/x-ndjson'));
     await store.command(`TRUNCATE TABLE ${store.t('predictions')}`);
@@ -224,25 +244,25 @@ async function main() {
   // here, so its inserts are smaller than the 100,000 rows above): ClickHouse's cost per row there.
   const perInsert = Math.max(1, Math.round((6 * ROWS) / ((await collectorInserts()) - inserts0)));
   const smallBodies: Buffer[] = [];
-  const allLines = rowLines.flat();
-  for (let i = 0; i < allLines.length; i += perInsert) smallBodies.push(Buffer.from(allLines.slice(i, i + perInsert).join('\n') + '\n'));
+  for (let i = 0; i < allRows.length; i += perInsert) smallBodies.push(Buffer.from(encodeNativeBlock(COLUMNS, allRows.slice(i, i + perInsert))!));
   results.small = [];
   await timed('small', async () => {
     const t0 = performance.now();
-    for (const b of smallBodies) await store.insertRaw('predictions', b);
+    for (const b of smallBodies) await store.insertNative('predictions', COLUMN_NAMES, b);
     return (performance.now() - t0) / 1000;
   });
   const [{ n }] = await store.query<{ n: number }>(`SELECT sum(predictions) AS n FROM ${store.t('latency_1m')}`);
   const ceiling = median(results.ceiling);
-  console.log(`rollup rows counted: ${n} (expected ${ROWS * 10})`);
+  console.log(`rollup rows counted: ${n} (expected ${ROWS * 13})`);
   console.log('path                     predictions/s (median of 3)  vs ceiling   CPU µs/record: main thread  whole process   event loop busy');
   const labels: Record<string, string> = {
     ceiling: 'raw insert ceiling',
+    jsonCeiling: 'old ceiling (JSONEachRow)',
     protobuf: 'OTLP/HTTP protobuf',
     ndjson: 'NDJSON /v1/predictions',
     small: `ceiling, ${perInsert}-row inserts`.padEnd(24),
   };
-  for (const k of ['ceiling', 'protobuf', 'ndjson', 'small']) {
+  for (const k of ['ceiling', 'jsonCeiling', 'protobuf', 'ndjson', 'small']) {
     const v = median(results[k]);
     const c = cpu[k];
     const label = labels[k];

@@ -5,10 +5,12 @@ import zlib from 'node:zlib';
  * (a torn tail) or a damaged byte is detected, never read as data:
  *
  *   magic "MWS1" (4 bytes) | payload length (u32 LE) | CRC-32 of payload (u32 LE) | payload
- *   payload = header JSON {"table","token","rows","at"} "\n" JSONEachRow body (the insert, verbatim)
+ *   payload = header JSON {"table","token","rows","at"[,"format"]} "\n" body (the insert, verbatim)
  *
  * The body is kept exactly as it would be sent to ClickHouse, so a replay inserts the same bytes
- * under the same deduplication token.
+ * under the same deduplication token. Its format is the header's `format`: "native" for Native
+ * blocks (storage/native, predictions since the Native writer), absent for JSONEachRow, the only
+ * format of earlier versions, whose spools therefore replay unchanged.
  */
 export const MAGIC = Buffer.from('MWS1', 'latin1');
 /** Bytes before the payload: magic, length, checksum. */
@@ -23,13 +25,14 @@ export interface SpoolEntry {
   rows: number;
   /** When it was spooled (epoch ms), for operators reading the spool. */
   at: number;
-  /** JSONEachRow: one row per line, each line ending with "\n". */
+  /** JSONEachRow (one row per line, each ending with "\n"), or Native blocks with `format: 'native'`. */
   body: Buffer;
+  format?: 'native';
 }
 
 /** Encodes one record (frame + payload). */
 export function encodeRecord(e: SpoolEntry): Buffer {
-  const header = Buffer.from(JSON.stringify({ table: e.table, token: e.token, rows: e.rows, at: e.at }) + '\n', 'utf8');
+  const header = Buffer.from(JSON.stringify({ table: e.table, token: e.token, rows: e.rows, at: e.at, ...(e.format ? { format: e.format } : {}) }) + '\n', 'utf8');
   const length = header.length + e.body.length;
   if (length > MAX_PAYLOAD) throw new RangeError(`spool record of ${length} bytes exceeds ${MAX_PAYLOAD}`);
   const frame = Buffer.alloc(FRAME_BYTES);
@@ -66,7 +69,8 @@ export function decodePayload(payload: Buffer, crc: number): SpoolEntry | { corr
   try {
     const h = JSON.parse(payload.subarray(0, nl).toString('utf8')) as Partial<SpoolEntry>;
     if (typeof h.table !== 'string' || typeof h.token !== 'string' || typeof h.rows !== 'number') return { corrupt: 'bad header' };
-    return { table: h.table, token: h.token, rows: h.rows, at: Number(h.at) || 0, body: payload.subarray(nl + 1) };
+    if (h.format !== undefined && h.format !== 'native') return { corrupt: `unknown body format ${JSON.stringify(h.format)}` };
+    return { table: h.table, token: h.token, rows: h.rows, at: Number(h.at) || 0, body: payload.subarray(nl + 1), ...(h.format ? { format: h.format } : {}) };
   } catch {
     return { corrupt: 'bad header' };
   }

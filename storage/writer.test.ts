@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore } from '../test/helpers/store.ts';
 import type { Store } from './client.ts';
+import { decodeNativeBlocks } from './native/decode.ts';
+import { NATIVE_TABLES } from './native/tables.ts';
 import { BatchWriter } from './writer.ts';
 
 let store: Store;
@@ -98,5 +100,33 @@ describe('BatchWriter', () => {
     expect(await count("model = 'dl-replay'")).toBe(1);
     const [dl] = await store.query<{ n: number }>(`SELECT count() AS n FROM ${store.t('dead_letters')} WHERE raw = {raw:String}`, { raw: lines[1] });
     expect(Number(dl.n)).toBe(1);
+  });
+
+  it('a Native batch ClickHouse refuses is split through its rows: the others land, the refused row is kept as JSON', async () => {
+    // Native rows are typed before they leave, so ClickHouse has no row to refuse in them short of
+    // a failure of its own; one is injected here, on top of the real store, for the row "refuse-me".
+    const refusing: Store = {
+      ...store,
+      insertNative: async (table, columns, body, o) => {
+        if (decodeNativeBlocks(NATIVE_TABLES[table], body).some((r) => r.prediction_id === 'refuse-me')) {
+          throw Object.assign(new Error('Code: 27. DB::Exception: Cannot parse input (injected)'), { clickhouseCode: 27 });
+        }
+        return store.insertNative(table, columns, body, o);
+      },
+    };
+    const w = new BatchWriter(refusing, opts);
+    // Three writes, one block each; the refused row sits inside the second block.
+    const blocks = [0, 1, 2].map((k) => Array.from({ length: 5 }, (_, i) => row(k * 5 + i, 'native-split')));
+    blocks[1][3].prediction_id = 'refuse-me';
+    const written = Promise.all(blocks.map((b) => w.write('predictions', b)));
+    await w.close();
+    await written;
+    expect(await count("model = 'native-split'")).toBe(14);
+    const [roll] = await store.query<{ n: number }>(`SELECT sum(predictions) AS n FROM ${store.t('latency_1m')} WHERE model = 'native-split'`);
+    expect(Number(roll.n)).toBe(14);
+    const dl = await store.query<{ source: string; topic: string; raw: string }>(`SELECT source, topic, raw FROM ${store.t('dead_letters')} WHERE raw LIKE '%refuse-me%'`);
+    expect(dl).toHaveLength(1);
+    expect(dl[0]).toMatchObject({ source: 'writer', topic: 'predictions' });
+    expect(JSON.parse(dl[0].raw)).toMatchObject({ model: 'native-split', prediction_id: 'refuse-me', features_num: { x: 8 } });
   });
 });

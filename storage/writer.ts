@@ -3,9 +3,9 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { MwError } from '../core/errors.ts';
 import type { Store } from './client.ts';
 import { classifyInsertError, type InsertErrorClass } from './errors.ts';
-import { encodeNativeBlock } from './native/block.ts';
 import { NATIVE_TABLES } from './native/tables.ts';
-import { bodyToLines, linesToBody } from './spool-format.ts';
+import { asLines, halves, joinPayloads, payloadBody, payloadBytes, payloadRows, sameKind, toPayload, type Payload } from './payload.ts';
+import { bodyToLines } from './spool-format.ts';
 import { SpoolReplayer } from './spool-replay.ts';
 import { Spool, type SpooledBatch, type SpoolOptions } from './spool.ts';
 
@@ -24,20 +24,9 @@ export interface WriterOptions {
   log?: { info?(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
-/**
- * The rows of one write or insert: objects (for a table in NATIVE_TABLES, sent as a Native block
- * when they encode) or JSON lines (every other table, and rows that need JSON text).
- */
-type Payload = { objects: readonly object[]; lines?: undefined } | { lines: string[]; objects?: undefined };
-
-const payloadRows = (p: Payload): number => (p.objects ? p.objects.length : p.lines.length);
-const asLines = (p: Payload): string[] => p.lines ?? p.objects.map((o) => JSON.stringify(o));
-const slice = (p: Payload, from: number, to?: number): Payload => (p.objects ? { objects: p.objects.slice(from, to) } : { lines: p.lines.slice(from, to) });
-
 interface Waiter {
   payload: Payload;
   rows: number;
-  /** JSON bytes of lines; for objects, an estimate from the Native size of recent batches. */
   bytes: number;
   /** Caller-chosen dedup token: such a write is inserted alone, under this token. */
   token?: string;
@@ -85,8 +74,6 @@ export class BatchWriter {
   private closed = false;
   private queued = 0;
   private queuedBytes = 0;
-  // Native bytes per row of the last batch encoded: the queue's byte estimate for objects.
-  private nativeBytesPerRow = 512;
   private readonly spool: Spool | null;
   private readonly replayer: SpoolReplayer | null;
   private readonly m: {
@@ -112,7 +99,7 @@ export class BatchWriter {
       failed: new Counter({ name: 'modelwatch_rows_write_failed_total', help: 'Rows handed back to the sender after all attempts failed', labelNames: ['table'], registers }),
       retries: new Counter({ name: 'modelwatch_insert_retries_total', help: 'Insert attempts retried', labelNames: ['table'], registers }),
       depth: new Gauge({ name: 'modelwatch_writer_queue_rows', help: 'Rows waiting to be written', registers, collect: () => undefined }),
-      queueBytes: new Gauge({ name: 'modelwatch_writer_queue_bytes', help: 'Bytes of rows waiting to be written (JSON text, or the Native size estimated from recent batches)', registers, collect: () => undefined }),
+      queueBytes: new Gauge({ name: 'modelwatch_writer_queue_bytes', help: 'Bytes of rows waiting to be written (Native blocks or JSON text)', registers, collect: () => undefined }),
       latency: new Histogram({ name: 'modelwatch_insert_duration_seconds', help: 'Duration of one insert', labelNames: ['table'], registers, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] }),
       spooled: new Counter({ name: 'modelwatch_spool_batches_spooled_total', help: 'Batches written to the local spool because ClickHouse could not take them', labelNames: ['table'], registers }),
       spooledRows: new Counter({ name: 'modelwatch_spool_rows_spooled_total', help: 'Rows written to the local spool', labelNames: ['table'], registers }),
@@ -170,19 +157,16 @@ export class BatchWriter {
    */
   write(table: string, rows: readonly object[], opts?: WriteOptions): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    // Tables written in Native keep the objects until their insert: the block is encoded per
-    // batch, column by column, with no JSON text made on the way.
-    if (NATIVE_TABLES[table]) return this.enqueue(table, { objects: rows }, rows.length * this.nativeBytesPerRow, opts);
-    const lines = rows.map((r) => JSON.stringify(r));
-    return this.enqueue(table, { lines }, jsonBytes(lines), opts);
+    if (this.closed) return Promise.reject(new MwError('MW_ERR_SHUTTING_DOWN'));
+    return this.enqueue(table, toPayload(table, rows), opts);
   }
 
   /** Like write(), for rows already encoded as JSON lines. */
   writeLines(table: string, lines: string[], opts?: WriteOptions): Promise<void> {
-    return this.enqueue(table, { lines }, jsonBytes(lines), opts);
+    return this.enqueue(table, { lines }, opts);
   }
 
-  private enqueue(table: string, payload: Payload, bytes: number, opts?: WriteOptions): Promise<void> {
+  private enqueue(table: string, payload: Payload, opts?: WriteOptions): Promise<void> {
     const rows = payloadRows(payload);
     if (rows === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new MwError('MW_ERR_SHUTTING_DOWN'));
@@ -196,6 +180,7 @@ export class BatchWriter {
       this.queues.set(table, q);
     }
     const token = opts?.dedupToken;
+    const bytes = payloadBytes(payload);
     const p = new Promise<void>((resolve, reject) => q!.waiters.push({ payload, rows, bytes, token, resolve, reject }));
     q.rows += rows;
     this.queued += rows;
@@ -236,7 +221,7 @@ export class BatchWriter {
       let n = 0;
       let bytes = 0;
       // A write with its own token is inserted alone, so a replay of it dedupes exactly.
-      while (q.waiters.length && (batch.length === 0 || (!batch[0].token && !q.waiters[0].token && n + q.waiters[0].rows <= this.opts.maxBatchRows))) {
+      while (q.waiters.length && (batch.length === 0 || (!batch[0].token && !q.waiters[0].token && sameKind(batch[0].payload, q.waiters[0].payload) && n + q.waiters[0].rows <= this.opts.maxBatchRows))) {
         const w = q.waiters.shift()!;
         batch.push(w);
         n += w.rows;
@@ -259,7 +244,7 @@ export class BatchWriter {
     // The token is fixed before the first attempt and travels with the batch into the spool.
     const token = batch[0].token ?? `${table}:${randomUUID()}`;
     try {
-      if (this.spool && !this.spool.empty) await this.toSpool(table, asLines(payload), token);
+      if (this.spool && !this.spool.empty) await this.toSpool(table, payload, token);
       else await this.deliver(table, payload, token);
       for (const w of batch) w.resolve();
     } catch (err) {
@@ -272,13 +257,10 @@ export class BatchWriter {
 
   private async insertOnce(table: string, payload: Payload, token: string): Promise<InsertOutcome> {
     const rows = payloadRows(payload);
-    const columns = payload.objects ? NATIVE_TABLES[table] : undefined;
-    const native = columns ? encodeNativeBlock(columns, payload.objects!) : null;
-    if (native) this.nativeBytesPerRow = Math.ceil(native.length / rows);
     const end = this.m.latency.startTimer({ table });
     try {
-      if (native) await this.store.insertNative(table, columns!.map((c) => c.name), native, { dedupToken: token });
-      else await this.store.insertRaw(table, linesToBody(asLines(payload)), { dedupToken: token });
+      if (payload.blocks) await this.store.insertNative(table, NATIVE_TABLES[table].map((c) => c.name), payloadBody(payload), { dedupToken: token });
+      else await this.store.insertRaw(table, payloadBody(payload), { dedupToken: token });
       end();
       this.m.written.inc({ table }, rows);
       return null;
@@ -298,8 +280,7 @@ export class BatchWriter {
       if (r.cls !== 'retry' || (!this.spool && attempt >= this.opts.maxAttempts)) {
         throw new MwError('MW_ERR_WRITE_FAILED', `${table}: ${r.err.message} (attempt ${attempt})`, { table, attempt }, { cause: r.err });
       }
-      // The spool keeps JSON lines whatever the insert format: one record format across versions.
-      if (this.spool) return this.toSpool(table, asLines(rows), token, r.err);
+      if (this.spool) return this.toSpool(table, rows, token, r.err);
       this.m.retries.inc({ table });
       this.opts.log?.warn({ table, attempt, err: r.err.message }, 'insert failed; retrying');
       const backoff = this.opts.retryBaseMs * 2 ** (attempt - 1);
@@ -313,29 +294,31 @@ export class BatchWriter {
     if (n === 1) {
       this.m.deadLettered.inc({ table });
       this.opts.log?.warn({ table, err: err.message.slice(0, 500) }, 'row refused by ClickHouse; kept in dead_letters');
-      return again('dead_letters', { lines: [deadLetter('writer', table, '', err, asLines(rows)[0])] }, `${token}:dl`);
+      return again('dead_letters', { lines: [deadLetter('writer', table, '', err, asLines(table, rows)[0])] }, `${token}:dl`);
     }
-    const mid = n >> 1;
-    await again(table, slice(rows, 0, mid), `${token}:a`);
-    await again(table, slice(rows, mid), `${token}:b`);
+    const [a, b] = halves(table, rows);
+    await again(table, a, `${token}:a`);
+    await again(table, b, `${token}:b`);
   }
 
-  private async toSpool(table: string, lines: string[], token: string, cause?: Error): Promise<void> {
+  private async toSpool(table: string, rows: Payload, token: string, cause?: Error): Promise<void> {
     const spool = this.spool!;
     if (spool.empty && cause) this.opts.log?.warn({ table, err: cause.message }, 'ClickHouse cannot take batches: spooling them to disk until it can');
+    const n = payloadRows(rows);
     try {
-      await spool.append({ table, token, rows: lines.length, at: Date.now(), body: linesToBody(lines) });
+      // The spool keeps the insert body as it is sent, with its format (spool-format.ts).
+      await spool.append({ table, token, rows: n, at: Date.now(), body: payloadBody(rows), ...(rows.blocks ? { format: 'native' as const } : {}) });
     } finally {
       this.replayer!.kick();
     }
     this.m.spooled.inc({ table });
-    this.m.spooledRows.inc({ table }, lines.length);
+    this.m.spooledRows.inc({ table }, n);
   }
 
   // Inserts one spooled batch under its original token; 'retry' leaves it in the spool.
   private async replayBatch(b: SpooledBatch): Promise<'done' | 'retry'> {
     try {
-      await this.replayInsert(b.table, { lines: bodyToLines(b.body) }, b.token);
+      await this.replayInsert(b.table, b.format === 'native' ? { blocks: [b.body], rows: b.rows } : { lines: bodyToLines(b.body) }, b.token);
       this.m.replayed.inc({ table: b.table });
       return 'done';
     } catch (err) {
@@ -355,24 +338,11 @@ export class BatchWriter {
     }
     if (r.cls === 'split') return this.split(table, rows, token, r.err, this.replayInsert);
     // Refused for good (e.g. the table is gone): it was acknowledged, so keep it in dead_letters.
-    const lines = asLines(rows);
+    const lines = asLines(table, rows);
     this.m.deadLettered.inc({ table }, lines.length);
     this.opts.log?.error({ table, rows: lines.length, err: r.err.message.slice(0, 500) }, 'spooled batch refused by ClickHouse; kept in dead_letters');
     await this.replayInsert('dead_letters', { lines: lines.map((raw) => deadLetter('spool', table, token, r.err, raw)) }, `${token}:dl`);
   };
-}
-
-function jsonBytes(lines: readonly string[]): number {
-  let n = 0;
-  for (const l of lines) n += l.length + 1;
-  return n;
-}
-
-// One payload for a batch of writes: objects stay objects when every write brought objects.
-function joinPayloads(parts: Payload[]): Payload {
-  if (parts.length === 1) return parts[0];
-  if (parts.every((p) => p.objects)) return { objects: parts.flatMap((p) => p.objects!) };
-  return { lines: parts.flatMap(asLines) };
 }
 
 function deadLetter(source: string, table: string, key: string, err: Error, raw: string): string {

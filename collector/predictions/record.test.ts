@@ -90,4 +90,12 @@ describe('buildPredictionRow feature maps', () => {
       { numRuns: 500, seed: 9 },
     );
   });
+
+  it('refuses latencies the latency rollup cannot hold (ClickHouse would keep the raw row and fail the insert in the view)', () => {
+    const input = (latencyMs: number) => ({ tsMs: Date.now(), model: 'm', latencyMs, featureNames: [], featureValues: [], featureFrom: 0, featureTo: 0 });
+    for (const bad of [1.77e308, 1e13, 1e-310, 5e-324]) {
+      expect(buildPredictionRow(input(bad)), String(bad)).toEqual({ error: expect.stringMatching(/^latency_ms must be 0 or between 1e-300 and 1000000000000, got /) });
+    }
+    for (const ok of [0, 1e-300, 0.5, 1e12]) expect(buildPredictionRow(input(ok)), String(ok)).toMatchObject({ row: { latency_ms: ok } });
+  });
 });

@@ -61,6 +61,10 @@ export interface PredictionRow {
   span_id: string;
 }
 
+/** Latencies outside these bounds (ms) are refused; 1e12 ms is about 32 years. */
+export const MAX_LATENCY_MS = 1e12;
+export const MIN_LATENCY_MS = 1e-300;
+
 /** Either a row or the reason the record was rejected. */
 export type BuildResult = { row: PredictionRow } | { error: string };
 
@@ -98,6 +102,11 @@ export function buildPredictionRow(p: PredictionInput): BuildResult {
   const latency = optNumber(p.latencyMs, 'latency_ms');
   if (typeof latency === 'string') return { error: latency };
   if (latency !== null && latency < 0) return { error: `latency_ms must be >= 0, got ${latency}` };
+  // The latency rollup's sketch (quantilesDD) refuses positive values outside about [2.3e-308,
+  // 1.76e308]; ClickHouse would store the raw row and then fail the insert in the view.
+  if (latency !== null && (latency > MAX_LATENCY_MS || (latency > 0 && latency < MIN_LATENCY_MS))) {
+    return { error: `latency_ms must be 0 or between ${MIN_LATENCY_MS} and ${MAX_LATENCY_MS}, got ${latency}` };
+  }
   if (p.label !== undefined && p.label !== null && typeof p.label !== 'string' && typeof p.label !== 'number' && typeof p.label !== 'boolean') {
     return { error: `label must be a string, got ${typeof p.label}` };
   }

@@ -21,6 +21,11 @@ export interface NativeColumn {
   kind: ColumnKind;
 }
 
+/** The type a block declares for a column of this kind. */
+export function typeName(kind: ColumnKind): string {
+  return kind === 'DateTime64(3)' ? "DateTime64(3, 'UTC')" : kind;
+}
+
 /** A row value the encoder does not take (a type or range outside its fast path). */
 class Unencodable extends Error {}
 
@@ -35,10 +40,9 @@ function floats(n: number): Float64Array {
   return scratch;
 }
 
-function str(v: unknown): string {
-  // A lone UTF-16 surrogate has no UTF-8 form: JSON text would be refused for it, so is this.
-  if (typeof v !== 'string' || !(v as unknown as { isWellFormed(): boolean }).isWellFormed()) throw new Unencodable();
-  return v;
+// A lone UTF-16 surrogate has no UTF-8 form: ClickHouse refuses it in JSON text, and so does this.
+function str(w: ByteWriter, v: unknown): void {
+  if (typeof v !== 'string' || !w.string(v)) throw new Unencodable();
 }
 
 function writeStrings(w: ByteWriter, rows: readonly Record<string, unknown>[], name: string, nullable: boolean): void {
@@ -49,7 +53,7 @@ function writeStrings(w: ByteWriter, rows: readonly Record<string, unknown>[], n
   }
   for (let i = 0; i < n; i++) {
     const v = rows[i][name];
-    w.string(v === undefined || (nullable && v === null) ? '' : str(v));
+    str(w, v === undefined || (nullable && v === null) ? '' : v);
   }
 }
 
@@ -59,7 +63,8 @@ function writeNullableFloats(w: ByteWriter, rows: readonly Record<string, unknow
   if (nulls.length < n) nulls = new Uint8Array(Math.max(n, nulls.length * 2));
   for (let i = 0; i < n; i++) {
     const v = rows[i][name];
-    if (v === null || v === undefined) {
+    // JSON text has no NaN or Infinity (JSON.stringify writes null): nor does this column.
+    if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) {
       nulls[i] = 1;
       values[i] = 0;
     } else if (typeof v === 'number') {
@@ -95,12 +100,15 @@ function writeMaps(w: ByteWriter, rows: readonly Record<string, unknown>[], name
       const obj = m as Record<string, unknown>;
       for (const k in obj) {
         const v = obj[k];
-        w.string(str(k));
+        str(w, k);
         if (numeric) {
-          if (typeof v !== 'number') throw new Unencodable();
+          if (typeof v !== 'number' || !Number.isFinite(v)) throw new Unencodable();
           if (total >= values.length) values = floats(total * 2);
           values[total] = v + 0;
-        } else texts.push(str(v));
+        } else {
+          if (typeof v !== 'string') throw new Unencodable();
+          texts.push(v);
+        }
         total++;
       }
     }
@@ -108,7 +116,7 @@ function writeMaps(w: ByteWriter, rows: readonly Record<string, unknown>[], name
     w.buf.writeUInt32LE(0, offsets + 8 * i + 4);
   }
   if (numeric) w.f64s(values, total);
-  else for (const t of texts) w.string(t);
+  else for (const t of texts) str(w, t);
 }
 
 // Array(String) in Native: every row's end offset, then all elements.
@@ -120,7 +128,7 @@ function writeStringArrays(w: ByteWriter, rows: readonly Record<string, unknown>
     const a = rows[i][name];
     if (a !== undefined) {
       if (!Array.isArray(a)) throw new Unencodable();
-      for (const v of a) w.string(str(v));
+      for (const v of a) str(w, v);
       total += a.length;
     }
     w.buf.writeUInt32LE(total, offsets + 8 * i);
@@ -135,15 +143,15 @@ function writeStringArrays(w: ByteWriter, rows: readonly Record<string, unknown>
  * takes (a type other than the column's, a timestamp out of DateTime64's range, a lone
  * surrogate): the caller sends those rows as JSON text, where ClickHouse judges them as before.
  */
-export function encodeNativeBlock(columns: readonly NativeColumn[], rows: readonly object[], w = new ByteWriter(rows.length * 256 + 1024)): Buffer | null {
+export function encodeNativeBlock(columns: readonly NativeColumn[], rows: readonly object[], w = new ByteWriter(rows.length * 384 + 1024)): Buffer | null {
   if (!LITTLE_ENDIAN) return null;
   const rs = rows as readonly Record<string, unknown>[];
   try {
     w.varUInt(columns.length);
     w.varUInt(rows.length);
     for (const c of columns) {
-      w.string(c.name);
-      w.string(c.kind === 'DateTime64(3)' ? "DateTime64(3, 'UTC')" : c.kind);
+      str(w, c.name);
+      str(w, typeName(c.kind));
       switch (c.kind) {
         case 'DateTime64(3)': writeTimestamps(w, rs, c.name); break;
         case 'String': writeStrings(w, rs, c.name, false); break;

@@ -48,22 +48,35 @@ export class ByteWriter {
     this.pos += 8;
   }
 
-  /** A length-prefixed UTF-8 string (ClickHouse `String`). */
-  string(s: string): void {
+  /**
+   * A length-prefixed UTF-8 string (ClickHouse `String`). False, with nothing written, for a string
+   * with a lone surrogate, which has no UTF-8 form.
+   */
+  string(s: string): boolean {
     const len = s.length;
-    // Up to 42 UTF-16 units encode to at most 126 bytes: the length fits one LEB128 byte, so
-    // the bytes are written first and the length after, without measuring the string twice.
-    if (len <= 42) {
+    // Short ASCII strings (names, ids, categories) are copied here: cheaper than a call into C++.
+    if (len < 128) {
       this.ensure(1 + len * 3);
-      const n = this.buf.utf8Write(s, this.pos + 1);
-      this.buf[this.pos] = n;
-      this.pos += 1 + n;
-      return;
+      const b = this.buf;
+      let p = this.pos + 1;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[p++] = c;
+      }
+      if (i === len) {
+        b[this.pos] = len;
+        this.pos = p;
+        return true;
+      }
     }
+    if (!(s as unknown as { isWellFormed(): boolean }).isWellFormed()) return false;
     const n = Buffer.byteLength(s, 'utf8');
     this.varUInt(n);
     this.ensure(n);
     this.pos += this.buf.utf8Write(s, this.pos);
+    return true;
   }
 
   /** Copies the bytes of a Float64Array's first `n` values (little-endian machines only). */

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config/load.ts';
 import { buildCollector, type Collector } from '../../collector/server.ts';
 import { createStore, type Store } from '../../storage/client.ts';
+import { decodeNativeBlocks } from '../../storage/native/decode.ts';
+import { NATIVE_TABLES } from '../../storage/native/tables.ts';
 import { freePort, metric, postPredictions, waitFor } from './helpers.ts';
 
 // Server mode without a ClickHouse server (none >= 24.8 can be installed on this machine): the
@@ -56,7 +58,11 @@ function fakeClickHouse(dropFirst: number): { server: http.Server; inserts: Seen
       if (u.pathname === '/ping') return void res.end('Ok.\n');
       const query = u.searchParams.get('query') ?? '';
       if (!query.startsWith('INSERT')) return void res.writeHead(404).end('Code: 0. DB::Exception: the stand-in only takes inserts');
-      const ids = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).prediction_id as string);
+      const body = Buffer.concat(chunks);
+      // Predictions arrive as Native blocks (the writer's format for them); read them back to check the rows.
+      const ids = query.endsWith('FORMAT Native')
+        ? decodeNativeBlocks(NATIVE_TABLES.predictions, body).map((r) => r.prediction_id as string)
+        : body.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).prediction_id as string);
       inserts.push({ query, token: u.searchParams.get('insert_deduplication_token') ?? '', ids });
       if (dropped < dropFirst) {
         dropped++;
@@ -96,7 +102,7 @@ describe('server mode with ClickHouse unreachable', () => {
       expect(fake.inserts[0].ids).toEqual(fake.inserts[1].ids);
       expect(new Set(tokens).size).toBe(spooled);
       expect(tokens.every((t) => /^predictions:[0-9a-f-]{36}$/.test(t))).toBe(true);
-      expect(fake.inserts.every((i) => i.query.startsWith('INSERT INTO modelwatch.predictions FORMAT JSONEachRow'))).toBe(true);
+      expect(fake.inserts.every((i) => i.query === `INSERT INTO modelwatch.predictions (${NATIVE_TABLES.predictions.map((c) => c.name).join(', ')}) FORMAT Native`)).toBe(true);
       // Each acknowledged id was sent under exactly one token, in the order it was acknowledged.
       const byToken = new Map(fake.inserts.map((i) => [i.token, i.ids]));
       const sent = [...byToken.values()].flat();

@@ -4,6 +4,8 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../storage/client.ts';
 import { armTestFaults, setStorageFault, withTestFaults } from '../../storage/faults.ts';
+import { decodeNativeBlocks } from '../../storage/native/decode.ts';
+import { NATIVE_TABLES } from '../../storage/native/tables.ts';
 import { linesToBody } from '../../storage/spool-format.ts';
 import { Spool } from '../../storage/spool.ts';
 import { BatchWriter, type WriterOptions } from '../../storage/writer.ts';
@@ -159,6 +161,53 @@ describe('BatchWriter with a spool', () => {
       { source: 'spool', topic: 'no_such_table', raw: '{"a":1}' },
       { source: 'spool', topic: 'no_such_table', raw: '{"a":2}' },
     ]);
+    await w.close();
+  });
+
+  it('a spool written before the Native writer (JSONEachRow predictions, no format in its header) replays after the upgrade', async () => {
+    const opts = writerOpts();
+    const s = new Spool({ ...opts.spool!, log: undefined });
+    // The record exactly as the previous version wrote it: its header has no "format" key.
+    const lines = rows('old-spool', 0, 30).map((r) => JSON.stringify(r));
+    await s.append({ table: 'predictions', token: 'predictions:old-1', rows: lines.length, at: Date.now(), body: linesToBody(lines) });
+    await s.close();
+    const segment = fs.readdirSync(opts.spool!.dir).find((f) => f.endsWith('.seg'))!;
+    expect(fs.readFileSync(path.join(opts.spool!.dir, segment), 'latin1')).not.toContain('"format"');
+    const w = new BatchWriter(store, opts);
+    await w.write('predictions', rows('old-spool', 30, 20));
+    await waitFor(() => !w.spooling);
+    await w.flush();
+    expectExactlyOnce(await ids('old-spool'), 'old-spool', 50);
+    await w.close();
+  });
+
+  it('a spooled Native batch with a row ClickHouse refuses lands without it on replay; the row is kept in dead_letters as JSON', async () => {
+    const opts = writerOpts();
+    // A refusal injected for one row on top of the real (fault-wrapped) store: Native rows are typed
+    // before they leave, so ClickHouse itself has none to refuse.
+    const refusing: Store = {
+      ...store,
+      insertNative: async (table, columns, body, o) => {
+        if (decodeNativeBlocks(NATIVE_TABLES[table], body).some((r) => r.prediction_id === 'native-spool-4')) {
+          throw Object.assign(new Error('Code: 27. DB::Exception: Cannot parse input (injected)'), { clickhouseCode: 27 });
+        }
+        return store.insertNative(table, columns, body, o);
+      },
+    };
+    const w = new BatchWriter(refusing, opts);
+    setStorageFault('down');
+    const batch = rows('native-spool', 0, 9);
+    await w.write('predictions', batch);
+    expect(w.spooling).toBe(true);
+    const segment = fs.readdirSync(opts.spool!.dir).find((f) => f.endsWith('.seg'))!;
+    expect(fs.readFileSync(path.join(opts.spool!.dir, segment), 'latin1')).toContain('"format":"native"');
+    setStorageFault(null);
+    await waitFor(() => !w.spooling);
+    const found = await ids('native-spool');
+    expect([...found.keys()].sort()).toEqual(batch.filter((_, i) => i !== 4).map((r) => r.prediction_id).sort());
+    const dl = await raw.query<{ source: string; raw: string }>(`SELECT source, raw FROM ${raw.t('dead_letters')} WHERE raw LIKE '%native-spool-4%'`);
+    expect(dl).toHaveLength(1);
+    expect(JSON.parse(dl[0].raw)).toMatchObject({ model: 'native-spool', prediction_id: 'native-spool-4', features_num: { x: 4 } });
     await w.close();
   });
 });
