@@ -18,21 +18,49 @@ import { median } from './args.ts';
 
 // Reads every request to the end and answers like ClickHouse's HTTP interface: inserts get 200 and
 // a summary, /ping gets "Ok.". Counts the inserted rows so the run can check nothing was lost: a
-// Native insert's row count is the second number of its block header, a text insert's is its lines.
+// text insert's lines, a Native insert's rows read from its block headers.
 const ENDPOINT = `
 const http = require('node:http');
 let lines = 0;
-function varUInt(b, at) { let v = 0, shift = 1; for (;;) { const x = b[at.i++]; v += (x & 127) * shift; if (x < 128) return v; shift *= 128; } }
+// Rows in a body of Native blocks (the column types the writer sends), walking each column's bytes.
+function nativeRows(b) {
+  const at = { i: 0 };
+  const varUInt = () => { let v = 0, scale = 1; for (;;) { const x = b[at.i++]; v += (x & 127) * scale; if (x < 128) return v; scale *= 128; } };
+  const u64At = (i) => b.readUInt32LE(i) + b.readUInt32LE(i + 4) * 4294967296;
+  const skip = (type, n) => {
+    if (type === 'String') { for (let k = 0; k < n; k++) { const len = varUInt(); at.i += len; } return; }
+    if (type === 'Float64' || type.startsWith('DateTime64')) { at.i += 8 * n; return; }
+    if (type.startsWith('Nullable(')) { at.i += n; skip(type.slice(9, -1), n); return; }
+    const total = n ? u64At(at.i + 8 * (n - 1)) : 0;
+    at.i += 8 * n;
+    if (type.startsWith('Array(')) skip(type.slice(6, -1), total);
+    else { skip('String', total); skip(type.slice(type.indexOf(',') + 2, -1), total); }
+  };
+  let rows = 0;
+  while (at.i < b.length) {
+    const ncols = varUInt(), n = varUInt();
+    rows += n;
+    for (let c = 0; c < ncols; c++) {
+      const nameLen = varUInt();
+      at.i += nameLen;
+      const len = varUInt();
+      const type = b.toString('latin1', at.i, at.i + len);
+      at.i += len;
+      skip(type, n);
+    }
+  }
+  return rows;
+}
 const server = http.createServer((req, res) => {
   if (req.url === '/ping') { res.end('Ok.\\n'); return; }
   const native = (new URL(req.url, 'http://x').searchParams.get('query') || '').endsWith('FORMAT Native');
-  let first = true;
+  const chunks = [];
   req.on('data', (c) => {
-    if (native) { if (first) { const at = { i: 0 }; varUInt(c, at); lines += varUInt(c, at); } }
+    if (native) chunks.push(c);
     else for (let i = 0; i < c.length; i++) if (c[i] === 10) lines++;
-    first = false;
   });
   req.on('end', () => {
+    if (native) lines += nativeRows(Buffer.concat(chunks));
     res.setHeader('X-ClickHouse-Summary', JSON.stringify({ written_rows: '0' }));
     res.setHeader('Content-Type', 'text/plain');
     res.end();
@@ -87,6 +115,32 @@ export function mainThreadCpuMs(): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * CPU ms of each thread of this process now, summed by thread name (the kernel's `comm`: "node"
+ * is the main thread, "V8 DefaultWorke" V8's GC and compiler helpers, "libuv-worker" the thread
+ * pool, ClickHouse's threads carry their pool names). Threads that have ended are not in it.
+ */
+export function threadCpuMs(): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = fs.readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = tid === String(process.pid) ? 'main thread' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / 100);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
 }
 
 function startEndpoint(): Promise<{ child: ChildProcess; port: number }> {

@@ -7,8 +7,9 @@
 // the sender thread; in the ceiling runs, ClickHouse's cost per row). Before the runs, measured
 // alone in this thread: the per-record cost of each collector stage (decode, transform, encode, GC).
 // Usage: node --max-semi-space-size=64 bin/run-ts.mjs bench/ingest.bench.ts [--rows N] [--batch N]
-//        [--concurrency N] [--stages-only] [--alone-only]
+//        [--concurrency N] [--flush-ms N] [--stages-only] [--alone-only] [--no-alone] [--profile FILE] [--threads]
 import fs from 'node:fs';
+import inspector from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import { performance as perf, PerformanceObserver } from 'node:perf_hooks';
@@ -23,13 +24,15 @@ import { decodeRequest, requestType } from '../collector/otlp/codec.ts';
 import { transformLogs } from '../collector/otlp/logs.ts';
 import { parsePredictionsBody } from '../collector/predictions/json.ts';
 import { encodeNativeBlock } from '../storage/native/block.ts';
+import { decodeNativeBlocks } from '../storage/native/decode.ts';
 import { NATIVE_TABLES } from '../storage/native/tables.ts';
 import { median, numArg } from './args.ts';
-import { collectorAlone, mainThreadCpuMs, SEND_LOOP } from './collector-alone.ts';
+import { collectorAlone, mainThreadCpuMs, SEND_LOOP, threadCpuMs } from './collector-alone.ts';
 
 const ROWS = numArg('rows', 200_000);
 const PER_REQUEST = numArg('batch', 5_000);
 const CONCURRENCY = numArg('concurrency', 4);
+const FLUSH_MS = numArg('flush-ms', 250);
 const NUMERIC = Array.from({ length: 20 }, (_, i) => `f${i}`);
 const COLUMNS = NATIVE_TABLES.predictions;
 const COLUMN_NAMES = COLUMNS.map((c) => c.name);
@@ -77,6 +80,36 @@ async function send(url: string, bodies: Buffer[], type: string): Promise<number
   return out;
 }
 
+
+/**
+ * A CPU profile of this thread over chosen spans (the end-to-end runs), written as a .cpuprofile
+ * file for DevTools: node's --cpu-prof would also profile the bench's own setup.
+ */
+async function profiler(file: string) {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) => new Promise<any>((resolve, reject) => session.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 500 });
+  const parts: any[] = [];
+  let running = false;
+  return {
+    resume: async () => {
+      running = true;
+      await post('Profiler.start');
+    },
+    pause: async () => {
+      if (running) parts.push((await post('Profiler.stop')).profile);
+      running = false;
+    },
+    save: async () => {
+      // The spans' profiles, one file each: FILE, FILE.2, ...
+      parts.forEach((p, i) => fs.writeFileSync(i ? `${file}.${i + 1}` : file, JSON.stringify(p)));
+      session.disconnect();
+      console.log(`CPU profiles of the end-to-end runs: ${parts.length}, first in ${file}`);
+    },
+  };
+}
 
 // CPU time of the whole process (collector, embedded ClickHouse, sender thread) in ms.
 const processCpuMs = () => {
@@ -153,9 +186,35 @@ async function printAlone(protoBodies: Buffer[], ndjsonBodies: Buffer[]): Promis
   }
 }
 
+/**
+ * The request bodies, and the ceilings' insert bodies: exactly the rows the collector would write,
+ * already encoded, as Native blocks (what the writer sends) and as JSONEachRow (what it sent
+ * before). Built in a function so that only bytes stay alive through the runs: row objects held
+ * meanwhile would slow the collector's garbage collection.
+ */
+function bodies(Req: protobuf.Type) {
+  const base = Date.now() - 3600_000;
+  const recs = Array.from({ length: ROWS }, (_, i) => record(i, base));
+  const chunks: (typeof recs)[] = [];
+  for (let i = 0; i < ROWS; i += PER_REQUEST) chunks.push(recs.slice(i, i + PER_REQUEST));
+  const ceilingBodies: Buffer[] = [];
+  const jsonCeilingBodies: Buffer[] = [];
+  for (let i = 0; i < ROWS; i += 100_000) {
+    const part = chunks.slice(i / PER_REQUEST, (i + 100_000) / PER_REQUEST).flatMap((c) => parsePredictionsBody(c.map((r) => JSON.stringify(r)).join('\n')).rows);
+    ceilingBodies.push(Buffer.from(encodeNativeBlock(COLUMNS, part)!));
+    jsonCeilingBodies.push(Buffer.from(part.map((r) => JSON.stringify(r)).join('\n') + '\n'));
+  }
+  return {
+    protoBodies: chunks.map((c) => otlpBody(Req, c)),
+    ndjsonBodies: chunks.map((c) => Buffer.from(c.map((r) => JSON.stringify(r)).join('\n'))),
+    ceilingBodies,
+    jsonCeilingBodies,
+  };
+}
+
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-ingest-'));
-  const config = loadConfig({ overrides: { 'storage.dataDir': dataDir, 'writer.maxBatchRows': 100_000, 'writer.flushIntervalMs': 250, 'writer.maxQueueRows': 2_000_000, 'server.bodyLimitBytes': 256 * 1024 * 1024 } });
+  const config = loadConfig({ overrides: { 'storage.dataDir': dataDir, 'writer.maxBatchRows': 100_000, 'writer.flushIntervalMs': FLUSH_MS, 'writer.maxQueueRows': 2_000_000, 'server.bodyLimitBytes': 256 * 1024 * 1024 } });
   const store = await createStore({ dataDir });
   await migrate(store);
   const collector = buildCollector({ store, config, logger: pino({ level: 'error' }) });
@@ -163,30 +222,15 @@ async function main() {
   const url = `http://127.0.0.1:${(collector.app.server.address() as { port: number }).port}`;
   const Req = requestType('logs');
 
-  const base = Date.now() - 3600_000;
-  const recs = Array.from({ length: ROWS }, (_, i) => record(i, base));
-  const chunks: (typeof recs)[] = [];
-  for (let i = 0; i < ROWS; i += PER_REQUEST) chunks.push(recs.slice(i, i + PER_REQUEST));
-  const protoBodies = chunks.map((c) => otlpBody(Req, c));
-  const ndjsonBodies = chunks.map((c) => Buffer.from(c.map((r) => JSON.stringify(r)).join('\n')));
-  // The ceilings insert exactly the rows the collector would write, already encoded: as Native
-  // blocks (what the writer sends) and as JSONEachRow (what it sent before).
-  const allRows = chunks.flatMap((c) => parsePredictionsBody(c.map((r) => JSON.stringify(r)).join('\n')).rows);
-  const ceilingBodies: Buffer[] = [];
-  const jsonCeilingBodies: Buffer[] = [];
-  for (let i = 0; i < allRows.length; i += 100_000) {
-    const part = allRows.slice(i, i + 100_000);
-    ceilingBodies.push(Buffer.from(encodeNativeBlock(COLUMNS, part)!));
-    jsonCeilingBodies.push(Buffer.from(part.map((r) => JSON.stringify(r)).join('\n') + '\n'));
-  }
+  const { protoBodies, ndjsonBodies, ceilingBodies, jsonCeilingBodies } = bodies(Req);
   const mb = (bs: Buffer[]) => (bs.reduce((n, b) => n + b.length, 0) / 1048576).toFixed(1);
   console.log(`rows ${ROWS}, ${PER_REQUEST} per request, ${CONCURRENCY} concurrent senders; protobuf ${mb(protoBodies)} MiB, NDJSON ${mb(ndjsonBodies)} MiB`);
 
   const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
   console.log(`load average at start: ${load()} (${os.cpus().length} cores)`);
-  const st = await stages(protoBodies[0], ndjsonBodies[0], chunks[0].length);
+  const st = await stages(protoBodies[0], ndjsonBodies[0], PER_REQUEST);
   const f = (x: number) => (Number.isNaN(x) ? '(in decode)'.padStart(13) : x.toFixed(2).padStart(13));
-  console.log(`collector stages alone, µs per record (${chunks[0].length}-record request, median of 25; GC: mean):`);
+  console.log(`collector stages alone, µs per record (${PER_REQUEST}-record request, median of 25; GC: mean):`);
   console.log('path              decode     transform  encode (Native)  GC (within)         total   JSON (before, not in total)');
   for (const [name, v] of Object.entries(st)) console.log(`${name.padEnd(10)} ${f(v.decode)} ${f(v.transform)} ${f(v.encode)} ${f(v.gc)} ${f(v.total)} ${f(v.json)}`);
   if (process.argv.includes('--alone-only')) {
@@ -206,11 +250,23 @@ async function main() {
   // runs), CPU of the whole process (adds ClickHouse and the sender thread), and the share of wall
   // time the event loop was busy.
   const cpu: Record<string, { main: number[]; all: number[]; busy: number[] }> = {};
+  // CPU ms per thread name over all rounds of each path (--threads).
+  const byThread: Record<string, Map<string, number>> = {};
   const timed = async (path: string, run: () => Promise<number>) => {
     const elu = perf.eventLoopUtilization();
     const main0 = mainThreadCpuMs();
     const all0 = processCpuMs();
+    const threads0 = threadCpuMs();
     const secs = await run();
+    const sum = (byThread[path] ??= new Map());
+    let named = 0;
+    for (const [name, ms] of threadCpuMs()) {
+      const d = ms - (threads0.get(name) ?? 0);
+      sum.set(name, (sum.get(name) ?? 0) + d);
+      named += d;
+    }
+    // Threads that ended within the run (the senders' worker) are the rest of the process's CPU.
+    sum.set('(ended: sender worker)', (sum.get('(ended: sender worker)') ?? 0) + processCpuMs() - all0 - named);
     const c = (cpu[path] ??= { main: [], all: [], busy: [] });
     c.main.push(((mainThreadCpuMs() - main0) * 1000) / ROWS);
     c.all.push(((processCpuMs() - all0) * 1000) / ROWS);
@@ -233,17 +289,22 @@ async function main() {
     return m?.values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count') && v.labels.table === 'predictions')?.value ?? 0;
   };
   const inserts0 = await collectorInserts();
+  // --profile FILE: a CPU profile of the collector's thread during the end-to-end runs only.
+  const profile = process.argv.includes('--profile') ? await profiler(process.argv[process.argv.indexOf('--profile') + 1]) : null;
   for (let round = 0; round < 3; round++) {
     await timed('ceiling', ceilingRun);
     await timed('jsonCeiling', jsonCeilingRun);
+    await profile?.resume();
     await timed('protobuf', () => send(`${url}/v1/logs`, protoBodies, 'application/x-protobuf'));
     await timed('ndjson', () => send(`${url}/v1/predictions`, ndjsonBodies, 'application/x-ndjson'));
+    await profile?.pause();
     await store.command(`TRUNCATE TABLE ${store.t('predictions')}`);
   }
   // The same ceiling with inserts as large as the collector's were (its writer flushes every 250 ms
   // here, so its inserts are smaller than the 100,000 rows above): ClickHouse's cost per row there.
   const perInsert = Math.max(1, Math.round((6 * ROWS) / ((await collectorInserts()) - inserts0)));
   const smallBodies: Buffer[] = [];
+  const allRows = ceilingBodies.flatMap((b) => decodeNativeBlocks(COLUMNS, b));
   for (let i = 0; i < allRows.length; i += perInsert) smallBodies.push(Buffer.from(encodeNativeBlock(COLUMNS, allRows.slice(i, i + perInsert))!));
   results.small = [];
   await timed('small', async () => {
@@ -251,6 +312,7 @@ async function main() {
     for (const b of smallBodies) await store.insertNative('predictions', COLUMN_NAMES, b);
     return (performance.now() - t0) / 1000;
   });
+  await profile?.save();
   const [{ n }] = await store.query<{ n: number }>(`SELECT sum(predictions) AS n FROM ${store.t('latency_1m')}`);
   const ceiling = median(results.ceiling);
   console.log(`rollup rows counted: ${n} (expected ${ROWS * 13})`);
@@ -268,8 +330,15 @@ async function main() {
     const label = labels[k];
     console.log(`${label.padEnd(24)} ${Math.round(v).toLocaleString('en').padStart(12)} ${(v / ceiling).toFixed(2).padStart(19)} ${median(c.main).toFixed(1).padStart(27)} ${median(c.all).toFixed(1).padStart(14)} ${(median(c.busy) * 100).toFixed(0).padStart(16)}%`);
   }
+  if (process.argv.includes('--threads')) {
+    console.log('CPU µs per record by thread (all rounds; ClickHouse threads by pool name):');
+    for (const k of ['ceiling', 'protobuf', 'ndjson']) {
+      const rows = [...byThread[k]].filter(([, ms]) => ms * 1000 / (3 * ROWS) >= 0.2).sort((a, b) => b[1] - a[1]);
+      console.log(`  ${labels[k]}: ${rows.map(([name, ms]) => `${name} ${((ms * 1000) / (3 * ROWS)).toFixed(1)}`).join(', ')}`);
+    }
+  }
   console.log(`rounds: ${Object.entries(results).map(([k, v]) => `${k} ${v.map((x) => Math.round(x)).join('/')}`).join('; ')}`);
-  await printAlone(protoBodies, ndjsonBodies);
+  if (!process.argv.includes('--no-alone')) await printAlone(protoBodies, ndjsonBodies);
   console.log(`load average at end: ${load()}`);
   await collector.app.close();
   await collector.writer.close();
