@@ -124,7 +124,7 @@ export function mainThreadCpuMs(): number {
  */
 export function threadCpuMs(): Map<string, number> {
   const out = new Map<string, number>();
-  let tids: string[] = [];
+  let tids: string[];
   try {
     tids = fs.readdirSync('/proc/self/task');
   } catch {
@@ -168,13 +168,13 @@ export interface AloneFigure {
 }
 
 /** Runs each path `rounds` times against the discarding endpoint; medians. */
-export async function collectorAlone(o: { bodies: { path: string; url: string; type: string; bodies: Buffer[] }[]; rows: number; concurrency: number; rounds: number }): Promise<AloneFigure[]> {
+export async function collectorAlone(o: { bodies: { path: string; url: string; type: string; bodies: Buffer[] }[]; rows: number; concurrency: number; rounds: number; flushMs: number }): Promise<AloneFigure[]> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-alone-'));
   const { child: endpoint, port } = await startEndpoint();
   const config = loadConfig({
     overrides: {
       'storage.url': `http://127.0.0.1:${port}`, 'storage.dataDir': path.join(tmp, 'unused'), 'spool.dir': path.join(tmp, 'spool'),
-      'writer.maxBatchRows': 100_000, 'writer.flushIntervalMs': 250, 'writer.maxQueueRows': 2_000_000, 'server.bodyLimitBytes': 256 * 1024 * 1024,
+      'writer.maxBatchRows': 100_000, 'writer.flushIntervalMs': o.flushMs, 'writer.maxQueueRows': 2_000_000, 'server.bodyLimitBytes': 256 * 1024 * 1024,
     },
   });
   const store = await createStore({ url: config.storage.url });

@@ -105,6 +105,9 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
       password: opts.password ?? '',
       request_timeout: opts.requestTimeoutMs ?? 30000,
       clickhouse_settings: { date_time_input_format: 'best_effort' },
+      // A socket idle past its TTL (the event loop busy with a burst of requests) is dropped, not
+      // reused: the server may have closed it, and the insert would fail with EPIPE and be spooled.
+      keep_alive: { eagerly_destroy_stale_sockets: true },
     });
   } else {
     mode = 'embedded';

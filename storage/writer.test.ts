@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refusingPrediction } from '../test/helpers/refusing-store.ts';
 import { createTestStore } from '../test/helpers/store.ts';
 import type { Store } from './client.ts';
-import { decodeNativeBlocks } from './native/decode.ts';
-import { NATIVE_TABLES } from './native/tables.ts';
 import { BatchWriter } from './writer.ts';
 
 let store: Store;
@@ -103,17 +102,7 @@ describe('BatchWriter', () => {
   });
 
   it('a Native batch ClickHouse refuses is split through its rows: the others land, the refused row is kept as JSON', async () => {
-    // Native rows are typed before they leave, so ClickHouse has no row to refuse in them short of
-    // a failure of its own; one is injected here, on top of the real store, for the row "refuse-me".
-    const refusing: Store = {
-      ...store,
-      insertNative: async (table, columns, body, o) => {
-        if (decodeNativeBlocks(NATIVE_TABLES[table], body).some((r) => r.prediction_id === 'refuse-me')) {
-          throw Object.assign(new Error('Code: 27. DB::Exception: Cannot parse input (injected)'), { clickhouseCode: 27 });
-        }
-        return store.insertNative(table, columns, body, o);
-      },
-    };
+    const refusing = refusingPrediction(store, 'refuse-me');
     const w = new BatchWriter(refusing, opts);
     // Three writes, one block each; the refused row sits inside the second block.
     const blocks = [0, 1, 2].map((k) => Array.from({ length: 5 }, (_, i) => row(k * 5 + i, 'native-split')));

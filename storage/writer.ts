@@ -16,7 +16,7 @@ export interface WriterOptions {
   maxQueueRows: number;
   maxAttempts: number;
   retryBaseMs: number;
-  /** canAccept() is false while queued rows take this many bytes of JSON or more (0/absent: no limit). */
+  /** canAccept() is false while queued rows take this many bytes (Native or JSON) or more (0/absent: no limit). */
   maxQueueBytes?: number;
   /** Local spool for batches ClickHouse cannot take now. Without one they are retried, then handed back. */
   spool?: Omit<SpoolOptions, 'log'>;
@@ -60,8 +60,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const REPLAY_MAX_BACKOFF_MS = 5000;
 
 /**
- * Batches rows per table into few large inserts (flush by row count or interval). `write()`
- * resolves once the rows are durable: accepted by ClickHouse, or, when ClickHouse cannot be
+ * Batches rows per table into few large inserts (flush by row count or interval). Rows are encoded
+ * when written (storage/payload.ts: Native blocks for predictions, JSON lines otherwise), so the
+ * queue holds bytes. `write()` resolves once the rows are durable: accepted by ClickHouse, or, when ClickHouse cannot be
  * reached, fsync'ed to the local spool, which is replayed in order (same dedup token, so a replay
  * after an unseen success adds nothing) once ClickHouse answers again, and at the next start.
  * While the spool holds batches, new batches go behind them, so rows land in arrival order.

@@ -120,4 +120,16 @@ describe('Native blocks', () => {
       { numRuns: 200, seed: 20_261_202 },
     );
   });
+
+  it('keep every value of a block larger than the encoder scratch space (100,000 map values)', () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => ({
+      ts: NOW + i,
+      model: 'big',
+      latency_ms: i % 7 ? i / 3 : null,
+      features_num: Object.fromEntries(Array.from({ length: 20 }, (_, f) => [`f${f}`, i * 20 + f + 0.5])),
+    }));
+    const back = decodeNativeBlocks(COLUMNS, encodeNativeBlock(COLUMNS, rows)!);
+    expect(back.map((r) => r.features_num)).toEqual(rows.map((r) => r.features_num));
+    expect(back.map((r) => r.latency_ms)).toEqual(rows.map((r) => r.latency_ms));
+  });
 });

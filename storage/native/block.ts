@@ -35,8 +35,13 @@ const LITTLE_ENDIAN = os.endianness() === 'LE';
 
 let scratch = new Float64Array(1 << 16);
 let nulls = new Uint8Array(1 << 12);
-function floats(n: number): Float64Array {
-  if (scratch.length < n) scratch = new Float64Array(Math.max(n, scratch.length * 2));
+/** The scratch array for `n` values; growing it keeps its first `keep` values. */
+function floats(n: number, keep = 0): Float64Array {
+  if (scratch.length < n) {
+    const next = new Float64Array(Math.max(n, scratch.length * 2));
+    next.set(scratch.subarray(0, keep));
+    scratch = next;
+  }
   return scratch;
 }
 
@@ -103,7 +108,7 @@ function writeMaps(w: ByteWriter, rows: readonly Record<string, unknown>[], name
         str(w, k);
         if (numeric) {
           if (typeof v !== 'number' || !Number.isFinite(v)) throw new Unencodable();
-          if (total >= values.length) values = floats(total * 2);
+          if (total >= values.length) values = floats(total * 2, total);
           values[total] = v + 0;
         } else {
           if (typeof v !== 'string') throw new Unencodable();

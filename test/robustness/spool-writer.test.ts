@@ -4,11 +4,10 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../storage/client.ts';
 import { armTestFaults, setStorageFault, withTestFaults } from '../../storage/faults.ts';
-import { decodeNativeBlocks } from '../../storage/native/decode.ts';
-import { NATIVE_TABLES } from '../../storage/native/tables.ts';
 import { linesToBody } from '../../storage/spool-format.ts';
 import { Spool } from '../../storage/spool.ts';
 import { BatchWriter, type WriterOptions } from '../../storage/writer.ts';
+import { refusingPrediction } from '../helpers/refusing-store.ts';
 import { createTestStore } from '../helpers/store.ts';
 import { metric, waitFor } from './helpers.ts';
 
@@ -183,17 +182,8 @@ describe('BatchWriter with a spool', () => {
 
   it('a spooled Native batch with a row ClickHouse refuses lands without it on replay; the row is kept in dead_letters as JSON', async () => {
     const opts = writerOpts();
-    // A refusal injected for one row on top of the real (fault-wrapped) store: Native rows are typed
-    // before they leave, so ClickHouse itself has none to refuse.
-    const refusing: Store = {
-      ...store,
-      insertNative: async (table, columns, body, o) => {
-        if (decodeNativeBlocks(NATIVE_TABLES[table], body).some((r) => r.prediction_id === 'native-spool-4')) {
-          throw Object.assign(new Error('Code: 27. DB::Exception: Cannot parse input (injected)'), { clickhouseCode: 27 });
-        }
-        return store.insertNative(table, columns, body, o);
-      },
-    };
+    // A refusal injected for one row on top of the real (fault-wrapped) store.
+    const refusing = refusingPrediction(store, 'native-spool-4');
     const w = new BatchWriter(refusing, opts);
     setStorageFault('down');
     const batch = rows('native-spool', 0, 9);
