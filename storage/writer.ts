@@ -60,11 +60,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const REPLAY_MAX_BACKOFF_MS = 5000;
 
 /**
- * Batches rows per table into few large inserts (flush by row count or interval). Rows are encoded
- * when written (storage/payload.ts: Native blocks for predictions, JSON lines otherwise), so the
- * queue holds bytes. `write()` resolves once the rows are durable: accepted by ClickHouse, or, when ClickHouse cannot be
- * reached, fsync'ed to the local spool, which is replayed in order (same dedup token, so a replay
- * after an unseen success adds nothing) once ClickHouse answers again, and at the next start.
+ * Batches rows per table into few large inserts (flush by row count or interval). Rows are
+ * encoded when written (storage/payload.ts: Native blocks for predictions, JSON lines otherwise),
+ * so the queue holds bytes. `write()` resolves once the rows are durable: accepted by ClickHouse,
+ * or, when ClickHouse cannot be reached, fsync'ed to the local spool, which is replayed in order
+ * (same dedup token, so a replay after an unseen success adds nothing) once ClickHouse answers
+ * again, and at the next start.
  * While the spool holds batches, new batches go behind them, so rows land in arrival order.
  * Bad rows are isolated by splitting and kept in `dead_letters`; other errors are handed back to
  * the caller. Nothing is dropped silently.
@@ -271,7 +272,7 @@ export class BatchWriter {
     }
   }
 
-  // Inserts `lines` under `token`: bad rows are isolated by halving; when ClickHouse cannot take
+  // Inserts `rows` under `token`: bad rows are isolated by halving; when ClickHouse cannot take
   // the batch now it goes to the spool (without one: retried with backoff, then handed back).
   private deliver: Deliver = async (table, rows, token) => {
     for (let attempt = 1; ; attempt++) {
