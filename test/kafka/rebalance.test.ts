@@ -13,7 +13,8 @@ describe('rebalance', () => {
     const model = 'rebalance';
     await mock.createTopic(topic, 6);
     const producer = await connectProducer(mock.brokers);
-    // Half before the consumers start, half while they run (and rebalance).
+    // Half before the consumers start, a quarter while A runs alone, the last quarter once B has
+    // joined: B always has messages of its own to take, however fast A drains the first three.
     await producePredictions(producer, topic, model, 0, TOTAL / 2);
     const shared = (() => {
       const writer = new BatchWriter(store, { maxBatchRows: 50_000, flushIntervalMs: 100, maxQueueRows: 1_000_000, maxAttempts: 5, retryBaseMs: 100 });
@@ -23,9 +24,10 @@ describe('rebalance', () => {
     const a: TestConsumer = await startTestConsumer(store, options, shared);
     let b: TestConsumer | null = null;
     try {
-      const producing = producePredictions(producer, topic, model, TOTAL / 2, TOTAL);
+      const third = producePredictions(producer, topic, model, TOTAL / 2, (3 * TOTAL) / 4);
       await waitFor('consumer A to commit 40,000 messages', async () => (await metricValue(a.registry, 'modelwatch_kafka_messages_committed_total')) >= 40_000);
       b = await startTestConsumer(store, options, shared);
+      const producing = third.then(() => producePredictions(producer, topic, model, (3 * TOTAL) / 4, TOTAL));
       await waitFor('consumer B to commit messages of its own', async () => (await metricValue(b!.registry, 'modelwatch_kafka_messages_committed_total')) >= 10_000);
       const committedByA = await metricValue(a.registry, 'modelwatch_kafka_messages_committed_total');
       await a.stop();
