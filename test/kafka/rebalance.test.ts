@@ -7,7 +7,7 @@ const TOTAL = 200_000;
 const env = useKafkaAndStore(3);
 
 describe('rebalance', () => {
-  it('200,000 messages over 6 partitions land exactly once while a second consumer joins and the first leaves', { timeout: 300_000 }, async () => {
+  it('200,000 messages over 6 partitions land exactly once while a second consumer joins and the first leaves', { timeout: 480_000 }, async () => {
     const { mock, store } = env;
     const topic = 'rebalance-preds';
     const model = 'rebalance';
@@ -28,7 +28,15 @@ describe('rebalance', () => {
       await waitFor('consumer A to commit 40,000 messages', async () => (await metricValue(a.registry, 'modelwatch_kafka_messages_committed_total')) >= 40_000);
       b = await startTestConsumer(store, options, shared);
       const producing = third.then(() => producePredictions(producer, topic, model, (3 * TOTAL) / 4, TOTAL));
-      await waitFor('consumer B to commit messages of its own', async () => (await metricValue(b!.registry, 'modelwatch_kafka_messages_committed_total')) >= 10_000);
+      // Under a loaded machine the rebalance that hands B its partitions can take minutes; if it
+      // never completes, the error says how far each consumer got.
+      const seen = async (c: TestConsumer) =>
+        `consumed ${await metricValue(c.registry, 'modelwatch_kafka_messages_consumed_total')}, committed ${await metricValue(c.registry, 'modelwatch_kafka_messages_committed_total')}`;
+      try {
+        await waitFor('consumer B to commit messages of its own', async () => (await metricValue(b!.registry, 'modelwatch_kafka_messages_committed_total')) >= 10_000, 240_000);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}; A: ${await seen(a)}; B: ${await seen(b)}`, { cause: err });
+      }
       const committedByA = await metricValue(a.registry, 'modelwatch_kafka_messages_committed_total');
       await a.stop();
       await producing;
