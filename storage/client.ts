@@ -71,11 +71,6 @@ interface ChdbExt {
   rawInsert(p: { table: string; values: Buffer; format: 'JSONEachRow'; settings?: Record<string, string | number | boolean> }): Promise<unknown>;
 }
 
-/** A ClickHouse string literal (quote and backslash escaped). */
-function sqlString(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
 // Files a crash left behind; an insert's own file lives for seconds, and another store of this
 // process may share the directory, so only old files go.
 function removeStaleFiles(dir: string): void {
@@ -201,8 +196,10 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
           const file = path.join(nativeDir, `${randomUUID()}.native`);
           await fs.promises.writeFile(file, body);
           try {
+            // The path is bound like every other value (as the drift file readers bind theirs).
             await client.command({
-              query: `INSERT INTO ${store.t(table)} (${cols}) SELECT ${cols} FROM file(${sqlString(file)}, 'Native')`,
+              query: `INSERT INTO ${store.t(table)} (${cols}) SELECT ${cols} FROM file({path:String}, 'Native')`,
+              query_params: { path: file },
               clickhouse_settings: settings,
             });
           } finally {
