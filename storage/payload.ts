@@ -1,5 +1,5 @@
 import { encodeNativeBlock } from './native/block.ts';
-import { decodeNativeBlocks } from './native/decode.ts';
+import { blockRows, decodeNativeBlocks } from './native/decode.ts';
 import { NATIVE_TABLES } from './native/tables.ts';
 import { linesToBody } from './spool-format.ts';
 
@@ -36,7 +36,7 @@ export function payloadBody(p: Payload): Buffer {
   return linesToBody(p.lines);
 }
 
-/** The rows as JSON lines (for dead letters, and a JSON insert of a batch that mixes kinds). */
+/** The rows as JSON lines (for dead letters). */
 export function asLines(table: string, p: Payload): string[] {
   if (p.lines) return p.lines;
   return decodeNativeBlocks(NATIVE_TABLES[table], payloadBody(p)).map((r) => JSON.stringify(r));
@@ -76,17 +76,4 @@ function joinBlocks(blocks: Buffer[]): Payload {
   let rows = 0;
   for (const b of blocks) rows += blockRows(b);
   return { blocks, rows };
-}
-
-// A block's row count: the second number of its header (the first is its column count).
-function blockRows(b: Buffer): number {
-  let i = 0;
-  while (b[i] & 0x80) i++;
-  let v = 0;
-  let scale = 1;
-  for (i++; ; i++) {
-    v += (b[i] & 0x7f) * scale;
-    if (b[i] < 0x80) return v;
-    scale *= 128;
-  }
 }

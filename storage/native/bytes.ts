@@ -24,11 +24,6 @@ export class ByteWriter {
     this.buf = next;
   }
 
-  u8(v: number): void {
-    this.ensure(1);
-    this.buf[this.pos++] = v;
-  }
-
   /** Unsigned LEB128, as ClickHouse writes lengths and counts (`writeVarUInt`). */
   varUInt(v: number): void {
     this.ensure(10);

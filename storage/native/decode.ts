@@ -26,6 +26,13 @@ export function decodeNativeBlocks(columns: readonly NativeColumn[], body: Buffe
   return rows;
 }
 
+/** The row count of the block at the start of `body` (the second number of its header). */
+export function blockRows(body: Buffer): number {
+  const r = new Reader(body);
+  r.varUInt(); // column count
+  return r.varUInt();
+}
+
 function readColumn(r: Reader, c: NativeColumn, n: number): unknown[] {
   switch (c.kind) {
     case 'DateTime64(3)': return Array.from({ length: n }, () => r.u64());
