@@ -103,24 +103,30 @@ const files = fs.readdirSync(dir).sort().map((f) => fs.readFileSync(path.join(di
 sendAll(url, files, type, concurrency).then((s) => process.stdout.write(String(s)), (err) => { console.error(String(err)); process.exit(1); });
 `;
 
+// One thread's name (the kernel's `comm`) and CPU time in ms, from /proc/self/task/<tid>/stat
+// (utime + stime, clock ticks of 10 ms); throws when the thread is gone or there is no /proc.
+function taskCpu(tid: string): { name: string; ms: number } {
+  const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ms: ((Number(f[11]) + Number(f[12])) * 1000) / 100 };
+}
+
 /**
  * CPU time of the main thread (the collector's event loop) in ms, from Linux's per-thread
  * accounting (clock ticks of 10 ms; runs last seconds); NaN elsewhere.
  */
 export function mainThreadCpuMs(): number {
   try {
-    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+    return taskCpu(String(process.pid)).ms;
   } catch {
     return NaN;
   }
 }
 
 /**
- * CPU ms of each thread of this process now, summed by thread name (the kernel's `comm`: "node"
- * is the main thread, "V8 DefaultWorke" V8's GC and compiler helpers, "libuv-worker" the thread
- * pool, ClickHouse's threads carry their pool names). Threads that have ended are not in it.
+ * CPU ms of each thread of this process now, summed by thread name: "main thread" (the
+ * collector's event loop), "node" (V8's GC and compiler helpers and libuv's pool, which Node
+ * leaves unnamed), ClickHouse's threads by their pool names. Threads that have ended are not in it.
  */
 export function threadCpuMs(): Map<string, number> {
   const out = new Map<string, number>();
@@ -132,10 +138,9 @@ export function threadCpuMs(): Map<string, number> {
   }
   for (const tid of tids) {
     try {
-      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const name = tid === String(process.pid) ? 'main thread' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(name, (out.get(name) ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / 100);
+      const t = taskCpu(tid);
+      const name = tid === String(process.pid) ? 'main thread' : t.name;
+      out.set(name, (out.get(name) ?? 0) + t.ms);
     } catch {
       // ended meanwhile
     }
