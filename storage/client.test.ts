@@ -1,6 +1,12 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createStore } from './client.ts';
 import { classifyInsertError } from './errors.ts';
+import { migrate } from './migrate.ts';
+import { encodeNativeBlock } from './native/block.ts';
+import { NATIVE_TABLES } from './native/tables.ts';
 
 describe('server mode through the same store', () => {
   it('uses the URL, reports an unreachable server as unavailable, and ping() is false', async () => {
@@ -24,5 +30,22 @@ describe('server mode through the same store', () => {
     expect(classifyInsertError({ code: '27' })).toBe('split'); // CANNOT_PARSE_INPUT_ASSERTION_FAILED
     expect(classifyInsertError({ code: '60' })).toBe('fail'); // UNKNOWN_TABLE
     expect(classifyInsertError(new Error('socket hang up'))).toBe('retry');
+  });
+});
+
+describe('embedded Native inserts', () => {
+  it('land when the data directory path holds glob characters (file() would otherwise match nothing)', async () => {
+    const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mw-glob-')), 'data[1]{a,b}*?');
+    const store = await createStore({ dataDir });
+    try {
+      await migrate(store);
+      const rows = [{ ts: Date.now(), model: 'glob', prediction_id: 'g1' }, { ts: Date.now(), model: 'glob', prediction_id: 'g2' }];
+      await store.insertNative('predictions', NATIVE_TABLES.predictions.map((c) => c.name), encodeNativeBlock(NATIVE_TABLES.predictions, rows)!);
+      const [{ n }] = await store.query<{ n: number }>(`SELECT count() AS n FROM ${store.t('predictions')} WHERE model = 'glob'`);
+      expect(Number(n)).toBe(2);
+    } finally {
+      await store.close();
+      fs.rmSync(path.dirname(dataDir), { recursive: true, force: true });
+    }
   });
 });

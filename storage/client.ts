@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -85,6 +86,23 @@ function removeStaleFiles(dir: string): void {
   }
 }
 
+// file() expands glob patterns in its path, escapes or not: a data directory named, say,
+// `data[1]` would match no file, and the insert would add nothing and still succeed.
+const GLOB = /[*?{}[\]]/;
+
+// Where Native blocks wait for file(): under the data directory, or, when its path holds a glob
+// character, in a directory of this process's own under the system's temporary directory.
+function nativeInsertDir(dataDir: string): { dir: string; own: boolean } {
+  const under = path.join(dataDir, 'native-inserts');
+  if (!GLOB.test(under)) {
+    fs.mkdirSync(under, { recursive: true });
+    return { dir: under, own: false };
+  }
+  const own = fs.mkdtempSync(path.join(os.tmpdir(), 'modelwatch-native-'));
+  if (GLOB.test(own)) throw new Error(`no directory without glob characters for Native inserts: ${under}, ${own}`);
+  return { dir: own, own: true };
+}
+
 /** Creates the store: embedded chDB when no URL is given, else a ClickHouse server over HTTP. */
 export async function createStore(opts: StoreOptions): Promise<Store> {
   const database = ident(opts.database ?? 'modelwatch');
@@ -92,6 +110,8 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
   let chdb: ChdbExt | undefined;
   let mode: 'embedded' | 'server';
   let nativeDir = '';
+  // True when nativeDir is a temporary directory of this store's own, removed at close().
+  let ownNativeDir = false;
   if (opts.url) {
     mode = 'server';
     client = createClient({
@@ -113,8 +133,7 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
     chdb = connection.chdb as unknown as ChdbExt;
     // chDB's in-memory insert takes text formats only; a Native block goes through a file, which
     // the engine reads with file() (see insertNative).
-    nativeDir = path.join(dir, 'native-inserts');
-    fs.mkdirSync(nativeDir, { recursive: true });
+    ({ dir: nativeDir, own: ownNativeDir } = nativeInsertDir(dir));
     removeStaleFiles(nativeDir);
     client = createClient({ connection } as any);
   }
@@ -230,6 +249,7 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
     },
     async close() {
       await client.close();
+      if (ownNativeDir) fs.rmSync(nativeDir, { recursive: true, force: true });
     },
   };
   return store;
