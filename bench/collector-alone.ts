@@ -170,6 +170,8 @@ export interface AloneFigure {
   mainUsPerRecord: number;
   cpuUsPerRecord: number;
   perCore: number;
+  /** CPU µs per record by thread name (all rounds), largest first. */
+  threads: [string, number][];
 }
 
 /** Runs each path `rounds` times against the discarding endpoint; medians. */
@@ -195,6 +197,7 @@ export async function collectorAlone(o: { bodies: { path: string; url: string; t
       const rates: number[] = [];
       const cpus: number[] = [];
       const mains: number[] = [];
+      const threads0 = threadCpuMs();
       for (let r = 0; r < o.rounds; r++) {
         const m0 = mainThreadCpuMs();
         const c0 = process.cpuUsage();
@@ -206,7 +209,9 @@ export async function collectorAlone(o: { bodies: { path: string; url: string; t
         mains.push(((mainThreadCpuMs() - m0) * 1000) / o.rows);
       }
       const cpu = median(cpus);
-      out.push({ path: p.path, perSecond: median(rates), mainUsPerRecord: median(mains), cpuUsPerRecord: cpu, perCore: 1e6 / cpu });
+      const threads = [...threadCpuMs()].map(([name, ms]): [string, number] => [name, ((ms - (threads0.get(name) ?? 0)) * 1000) / (o.rows * o.rounds)]);
+      threads.sort((a, b) => b[1] - a[1]);
+      out.push({ path: p.path, perSecond: median(rates), mainUsPerRecord: median(mains), cpuUsPerRecord: cpu, perCore: 1e6 / cpu, threads });
     }
     // Every record reached the endpoint as one inserted row.
     const lines = await new Promise<number>((resolve) => {

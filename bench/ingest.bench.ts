@@ -188,6 +188,9 @@ async function printAlone(protoBodies: Buffer[], ndjsonBodies: Buffer[]): Promis
   for (const f of figures) {
     console.log(`${f.path.padEnd(24)} ${Math.round(f.perSecond).toLocaleString('en').padStart(13)} ${f.mainUsPerRecord.toFixed(1).padStart(27)} ${f.cpuUsPerRecord.toFixed(1).padStart(24)} ${Math.round(f.perCore).toLocaleString('en').padStart(24)}`);
   }
+  if (process.argv.includes('--threads')) {
+    for (const f of figures) console.log(`  ${f.path} by thread, µs/record: ${f.threads.filter(([, us]) => us >= 0.2).map(([name, us]) => `${name} ${us.toFixed(1)}`).join(', ')}`);
+  }
 }
 
 /**
