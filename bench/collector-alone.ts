@@ -1,20 +1,22 @@
 /**
  * The collector alone in server mode: what one collector process costs per prediction when
  * ClickHouse runs elsewhere, the figure a fleet is sized with (docs/scaling.md). The collector runs
- * in this process with a server-mode store pointed at a loopback endpoint that answers inserts as
- * the ClickHouse HTTP interface does (200, a summary header) and discards them; the endpoint and the
- * senders are child processes, so this process's CPU time is the collector's own (event loop, GC
- * threads, HTTP client). Used by bench/ingest.bench.ts.
+ * in a process of its own (started with `npm start`'s V8 flags) with a server-mode store pointed at
+ * a loopback endpoint that answers inserts as the ClickHouse HTTP interface does (200, a summary
+ * header) and discards them; the endpoint and the senders are further processes, so the collector
+ * process's CPU time is the collector's own (event loop, GC threads, HTTP client), not an embedded
+ * ClickHouse's background work left from earlier runs. Used by bench/ingest.bench.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import inspector from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../core/config/load.ts';
 import { buildCollector } from '../collector/server.ts';
 import { createStore } from '../storage/client.ts';
-import { median } from './args.ts';
+import { arg, median } from './args.ts';
 
 // Reads every request to the end and answers like ClickHouse's HTTP interface: inserts get 200 and
 // a summary, /ping gets "Ok.". Counts the inserted rows so the run can check nothing was lost: a
@@ -174,8 +176,48 @@ export interface AloneFigure {
   threads: [string, number][];
 }
 
-/** Runs each path `rounds` times against the discarding endpoint; medians. */
-export async function collectorAlone(o: { bodies: { path: string; url: string; type: string; bodies: Buffer[] }[]; rows: number; concurrency: number; rounds: number; flushMs: number }): Promise<AloneFigure[]> {
+/** What the collector process is asked to run: each path's request bodies are the files of a directory. */
+interface AloneSpec {
+  paths: { path: string; url: string; type: string; dir: string }[];
+  rows: number;
+  concurrency: number;
+  rounds: number;
+  flushMs: number;
+  /** A CPU profile of the collector's main thread over the runs goes to this file (DevTools format). */
+  profile?: string;
+}
+
+/**
+ * Runs each path `rounds` times against the discarding endpoint, in a collector process of its
+ * own (this file run as a script); medians.
+ */
+export async function collectorAlone(o: { bodies: { path: string; url: string; type: string; bodies: Buffer[] }[]; rows: number; concurrency: number; rounds: number; flushMs: number; profile?: string }): Promise<AloneFigure[]> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-alone-'));
+  try {
+    const spec: AloneSpec = { rows: o.rows, concurrency: o.concurrency, rounds: o.rounds, flushMs: o.flushMs, paths: [], profile: o.profile && path.resolve(o.profile) };
+    for (const [k, p] of o.bodies.entries()) {
+      const dir = path.join(tmp, `bodies-${k}`);
+      fs.mkdirSync(dir);
+      p.bodies.forEach((b, i) => fs.writeFileSync(path.join(dir, String(i).padStart(6, '0')), b));
+      spec.paths.push({ path: p.path, url: p.url, type: p.type, dir });
+    }
+    const specFile = path.join(tmp, 'spec.json');
+    fs.writeFileSync(specFile, JSON.stringify(spec));
+    const runTs = new URL('../bin/run-ts.mjs', import.meta.url).pathname;
+    // npm start's V8 flags (package.json), so the figure is the served collector's.
+    const child = spawn(process.execPath, ['--max-semi-space-size=64', runTs, new URL(import.meta.url).pathname, '--spec', specFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    if (code !== 0) throw new Error(`the collector process exited ${code}`);
+    return JSON.parse(out.trim().split('\n').pop()!) as AloneFigure[];
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+// The collector process: runs the spec, prints the figures as one JSON line.
+async function runAlone(o: AloneSpec): Promise<AloneFigure[]> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-alone-'));
   const { child: endpoint, port } = await startEndpoint();
   const config = loadConfig({
@@ -189,11 +231,16 @@ export async function collectorAlone(o: { bodies: { path: string; url: string; t
   await collector.app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(collector.app.server.address() as { port: number }).port}`;
   const out: AloneFigure[] = [];
+  const session = o.profile ? new inspector.Session() : null;
+  const post = (method: string, params?: object) => new Promise<any>((resolve, reject) => session!.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
+  if (session) {
+    session.connect();
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: 500 });
+    await post('Profiler.start');
+  }
   try {
-    for (const [k, p] of o.bodies.entries()) {
-      const dir = path.join(tmp, `bodies-${k}`);
-      fs.mkdirSync(dir);
-      p.bodies.forEach((b, i) => fs.writeFileSync(path.join(dir, String(i).padStart(6, '0')), b));
+    for (const p of o.paths) {
       const rates: number[] = [];
       const cpus: number[] = [];
       const mains: number[] = [];
@@ -201,7 +248,7 @@ export async function collectorAlone(o: { bodies: { path: string; url: string; t
       for (let r = 0; r < o.rounds; r++) {
         const m0 = mainThreadCpuMs();
         const c0 = process.cpuUsage();
-        const secs = await runSender(`${base}${p.url}`, dir, p.type, o.concurrency);
+        const secs = await runSender(`${base}${p.url}`, p.dir, p.type, o.concurrency);
         await collector.writer.flush();
         const c = process.cpuUsage(c0);
         rates.push(o.rows / secs);
@@ -218,8 +265,12 @@ export async function collectorAlone(o: { bodies: { path: string; url: string; t
       endpoint.once('message', (n) => resolve(Number(n)));
       endpoint.send('count');
     });
-    const expected = o.rows * o.rounds * o.bodies.length;
+    const expected = o.rows * o.rounds * o.paths.length;
     if (lines < expected) throw new Error(`the endpoint received ${lines} rows, expected at least ${expected}`);
+    if (session) {
+      fs.writeFileSync(o.profile!, JSON.stringify((await post('Profiler.stop')).profile));
+      session.disconnect();
+    }
   } finally {
     await collector.app.close();
     await collector.writer.close();
@@ -228,4 +279,9 @@ export async function collectorAlone(o: { bodies: { path: string; url: string; t
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   return out;
+}
+
+const specFile = arg('spec', '');
+if (specFile && process.argv[1]?.endsWith('collector-alone.ts')) {
+  process.stdout.write(`${JSON.stringify(await runAlone(JSON.parse(fs.readFileSync(specFile, 'utf8')) as AloneSpec))}\n`);
 }

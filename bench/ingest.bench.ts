@@ -178,12 +178,14 @@ async function stages(protoBody: Buffer, ndjsonBody: Buffer, records: number, re
 async function printAlone(protoBodies: Buffer[], ndjsonBodies: Buffer[]): Promise<void> {
   const figures = await collectorAlone({
     rows: ROWS, concurrency: CONCURRENCY, rounds: 3, flushMs: FLUSH_MS,
+    // --profile FILE: the collector process's main thread goes to FILE.alone.
+    profile: process.argv.includes('--profile') ? `${process.argv[process.argv.indexOf('--profile') + 1]}.alone` : undefined,
     bodies: [
       { path: 'OTLP/HTTP protobuf', url: '/v1/logs', type: 'application/x-protobuf', bodies: protoBodies },
       { path: 'NDJSON /v1/predictions', url: '/v1/predictions', type: 'application/x-ndjson', bodies: ndjsonBodies },
     ],
   });
-  console.log('collector alone, server mode (inserts to a loopback endpoint that discards them; senders and endpoint in other processes; medians of 3):');
+  console.log('collector alone, server mode (a collector process of its own; inserts to a loopback endpoint that discards them; senders and endpoint in other processes; medians of 3):');
   console.log('path                     predictions/s   CPU µs/record: main thread  whole collector process   predictions/s per core');
   for (const f of figures) {
     console.log(`${f.path.padEnd(24)} ${Math.round(f.perSecond).toLocaleString('en').padStart(13)} ${f.mainUsPerRecord.toFixed(1).padStart(27)} ${f.cpuUsPerRecord.toFixed(1).padStart(24)} ${Math.round(f.perCore).toLocaleString('en').padStart(24)}`);

@@ -65,7 +65,7 @@ describe('a request waiting for its flush', () => {
     it(`${c.name}: holds neither the decoded body nor the row objects, and its rows land at the flush`, async () => {
       srv = await startTestServer({ 'writer.flushIntervalMs': 600_000, 'writer.maxBatchRows': 1_000_000 });
       const refs = watch(srv);
-      const response = fetch(`${srv.url}${c.path}`, { method: 'POST', body: c.body(), headers: { 'content-type': c.type } });
+      const response = fetch(`${srv.url}${c.path}`, { method: 'POST', body: new Uint8Array(c.body()), headers: { 'content-type': c.type } });
       await until(() => srv!.collector.writer.queuedRows === N);
       expect(refs).toHaveLength(c.refs);
       // Let the handler reach its await, then collect.
