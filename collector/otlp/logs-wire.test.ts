@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { featureObject, type FeatureList } from '../../core/features.ts';
 import { requestType } from './codec.ts';
 import { decodeLogsRequest } from './logs-wire.ts';
 import { transformLogs } from './logs.ts';
@@ -130,12 +131,15 @@ describe('lean OTLP logs decoder', () => {
     const body = encode({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: `${NOW}000000`, eventName: 'ml.prediction', attributes: [{ key: 'ml.model.name', value: { stringValue: 'm' } }, { key: 'ml.feature.x', value: { doubleValue: 1.5 } }, { key: 'ml.feature.c', value: { stringValue: 'red' } }] }] }] }] });
     const decoded = decodeLogsRequest(body);
     const first = transformLogs(decoded, NOW);
-    // What a privacy rule does to a row, in place.
-    delete (first.predictions[0].features_num as Record<string, number>).x;
-    first.predictions[0].features_cat.c = 'hashed';
+    // A row's values are its own; the names it shares with other rows cannot be changed.
+    const num = first.predictions[0].features_num as FeatureList<number>;
+    const cat = first.predictions[0].features_cat as FeatureList<string>;
+    num.values[0] = 99;
+    cat.values[0] = 'hashed';
+    expect(Object.isFrozen(num.names) && Object.isFrozen(cat.names)).toBe(true);
     const second = transformLogs(decoded, NOW);
-    expect(second.predictions[0].features_num).toEqual({ x: 1.5 });
-    expect(second.predictions[0].features_cat).toEqual({ c: 'red' });
+    expect(featureObject(second.predictions[0].features_num)).toEqual({ x: 1.5 });
+    expect(featureObject(second.predictions[0].features_cat)).toEqual({ c: 'red' });
     expect(second.predictions[0]).not.toBe(first.predictions[0]);
   });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildPredictionRow, FEATURE_NAME } from './record.ts';
+import { featureObject, type FeatureList } from '../../core/features.ts';
+import { buildPredictionRow, FEATURE_NAME, type PredictionRow } from './record.ts';
 import { parsePredictionsBody } from './json.ts';
 
 // The feature rules written the plain way (one object per map, a store per feature): rows built
@@ -41,7 +42,7 @@ function built(fs: [string, unknown][], pad: number): object | string {
   const values = [...Array.from({ length: pad }, () => 0), ...fs.map(([, v]) => v)];
   const r = buildPredictionRow({ tsMs: 1_790_000_000_000, model: 'm', featureNames: names, featureValues: values, featureFrom: pad, featureTo: names.length });
   if ('error' in r) return r.error;
-  return { features_num: r.row.features_num, features_cat: r.row.features_cat, features_null: r.row.features_null };
+  return { features_num: featureObject(r.row.features_num), features_cat: featureObject(r.row.features_cat), features_null: r.row.features_null };
 }
 
 describe('buildPredictionRow feature maps', () => {
@@ -64,13 +65,24 @@ describe('buildPredictionRow feature maps', () => {
     expect(JSON.stringify(built(fs, 1))).toBe(JSON.stringify(reference(fs)));
   });
 
-  it('gives each row its own maps', () => {
-    const a = built([['x', 1], ['c', 'red']], 0) as any;
-    const b = built([['x', 2], ['c', 'blue']], 0) as any;
-    a.features_num.x = 9;
-    delete a.features_cat.c;
-    expect(b.features_num).toEqual({ x: 2 });
-    expect(b.features_cat).toEqual({ c: 'blue' });
+  it('gives each row its own values under shared, frozen names', () => {
+    const row = (x: number, c: string) => (buildPredictionRow({ tsMs: 1_790_000_000_000, model: 'm', featureNames: ['x', 'c'], featureValues: [x, c], featureFrom: 0, featureTo: 2 }) as { row: PredictionRow }).row;
+    const a = row(1, 'red');
+    const b = row(2, 'blue');
+    const [an, bn] = [a.features_num as FeatureList<number>, b.features_num as FeatureList<number>];
+    expect(an.names).toBe(bn.names);
+    expect(Object.isFrozen(an.names)).toBe(true);
+    an.values[0] = 9;
+    (a.features_cat as FeatureList<string>).values[0] = 'hashed';
+    expect(featureObject(b.features_num)).toEqual({ x: 2 });
+    expect(featureObject(b.features_cat)).toEqual({ c: 'blue' });
+  });
+
+  it('keeps the semantics of an object for a name given twice: first position, last value', () => {
+    const r = buildPredictionRow({ tsMs: 1_790_000_000_000, model: 'm', featureNames: ['a', 'b', 'a', '__proto__', 'c'], featureValues: [1, 2, 3, 4, 5], featureFrom: 0, featureTo: 5 });
+    const list = (r as { row: PredictionRow }).row.features_num as FeatureList<number>;
+    expect([list.names, list.values]).toEqual([['a', 'b', 'c'], [3, 2, 5]]);
+    expect(JSON.stringify(list)).toBe('{"a":3,"b":2,"c":5}');
   });
 
   it('reads NDJSON features the same way', () => {

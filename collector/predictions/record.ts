@@ -1,4 +1,5 @@
-import { ShapeCache } from './shapes.ts';
+import type { FeatureMap } from '../../core/features.ts';
+import { FeatureListBuilder } from './shapes.ts';
 
 /** Feature names: the same rule the SDK applies (letters, digits, `_ . -`, at most 128). */
 export const FEATURE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
@@ -53,8 +54,9 @@ export interface PredictionRow {
   score: number | null;
   latency_ms: number | null;
   error_type: string;
-  features_num: Record<string, number>;
-  features_cat: Record<string, string>;
+  /** A FeatureList as built here; a plain object where rows come from elsewhere (decoded blocks). */
+  features_num: FeatureMap<number>;
+  features_cat: FeatureMap<string>;
   features_null: string[];
   attributes: Record<string, string>;
   trace_id: string;
@@ -68,8 +70,8 @@ export const MIN_LATENCY_MS = 1e-300;
 /** Either a row or the reason the record was rejected. */
 export type BuildResult = { row: PredictionRow } | { error: string };
 
-const numShapes = new ShapeCache<number>(0.5);
-const catShapes = new ShapeCache<string>('');
+const numLists = new FeatureListBuilder<number>();
+const catLists = new FeatureListBuilder<string>();
 const numNames: string[] = [];
 const numValues: number[] = [];
 const catNames: string[] = [];
@@ -110,8 +112,8 @@ export function buildPredictionRow(p: PredictionInput): BuildResult {
   if (p.label !== undefined && p.label !== null && typeof p.label !== 'string' && typeof p.label !== 'number' && typeof p.label !== 'boolean') {
     return { error: `label must be a string, got ${typeof p.label}` };
   }
-  // Numeric and categorical features are collected first, then stored into objects of a cached
-  // shape (shapes.ts): the scratch arrays are reused, this function being synchronous.
+  // Numeric and categorical features are collected into scratch arrays (reused: this function is
+  // synchronous), then copied into each kind's FeatureList with interned names (shapes.ts).
   let nNum = 0;
   let nCat = 0;
   const features_null: string[] = [];
@@ -133,10 +135,8 @@ export function buildPredictionRow(p: PredictionInput): BuildResult {
       catValues[nCat++] = typeof v === 'string' ? v : v ? 'true' : 'false';
     } else return { error: `feature ${JSON.stringify(name)} has unsupported type ${Array.isArray(v) ? 'array' : typeof v} (number, string, boolean or null)` };
   }
-  const features_num = numShapes.create(numNames, nNum);
-  for (let k = 0; k < nNum; k++) features_num[numNames[k]] = numValues[k];
-  const features_cat = catShapes.create(catNames, nCat);
-  for (let k = 0; k < nCat; k++) features_cat[catNames[k]] = catValues[k];
+  const features_num = numLists.build(numNames, numValues, nNum);
+  const features_cat = catLists.build(catNames, catValues, nCat);
   return {
     row: {
       ts: Math.trunc(p.tsMs),

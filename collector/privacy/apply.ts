@@ -1,3 +1,4 @@
+import { featureObject, FeatureList, type FeatureMap } from '../../core/features.ts';
 import type { PredictionRow } from '../predictions/record.ts';
 import { bucketLabel, type CompiledRule, type PrivacyPolicy } from './policy.ts';
 
@@ -22,6 +23,10 @@ function replacement(policy: PrivacyPolicy, rule: CompiledRule, value: string | 
   return Number.isFinite(n) ? bucketLabel(n, rule.buckets) : undefined;
 }
 
+function names(m: FeatureMap<number> | FeatureMap<string>): readonly string[] {
+  return m instanceof FeatureList ? m.names : Object.keys(m);
+}
+
 /**
  * Applies the rules to one prediction row, in place. Dropped features disappear from every
  * column; hashed and bucketized ones become categorical (their text is no longer a measure);
@@ -29,26 +34,35 @@ function replacement(policy: PrivacyPolicy, rule: CompiledRule, value: string | 
  */
 export function redactPrediction(policy: PrivacyPolicy, row: PredictionRow): void {
   const model = row.model;
-  // Categorical first: numeric values moved into features_cat below must not be processed twice.
-  for (const name of Object.keys(row.features_cat)) {
-    const rule = policy.ruleFor(model, name);
-    if (!rule) continue;
-    const out = replacement(policy, rule, row.features_cat[name]);
-    if (out === undefined) {
-      delete row.features_cat[name];
-      if (rule.action === 'bucketize') row.features_null.push(name);
-    } else row.features_cat[name] = out;
-  }
-  for (const name of Object.keys(row.features_num)) {
-    const rule = policy.ruleFor(model, name);
-    if (!rule) continue;
-    const v = row.features_num[name];
-    delete row.features_num[name];
-    const out = replacement(policy, rule, v);
-    if (out !== undefined) row.features_cat[name] = out;
-  }
+  // The maps become plain objects only for a row that a rule touches (most rows keep their lists).
+  const touched = (m: FeatureMap<number> | FeatureMap<string>) => names(m).some((name) => policy.ruleFor(model, name));
+  if (touched(row.features_cat) || touched(row.features_num)) redactFeatures(policy, row);
   if (row.features_null.length) row.features_null = row.features_null.filter((name) => policy.ruleFor(model, name)?.action !== 'drop');
   redactAttributes(policy, model, row.attributes);
+}
+
+function redactFeatures(policy: PrivacyPolicy, row: PredictionRow): void {
+  const model = row.model;
+  const cat = (row.features_cat = { ...featureObject(row.features_cat) });
+  const num = (row.features_num = { ...featureObject(row.features_num) });
+  // Categorical first: numeric values moved into features_cat below must not be processed twice.
+  for (const name of Object.keys(cat)) {
+    const rule = policy.ruleFor(model, name);
+    if (!rule) continue;
+    const out = replacement(policy, rule, cat[name]);
+    if (out === undefined) {
+      delete cat[name];
+      if (rule.action === 'bucketize') row.features_null.push(name);
+    } else cat[name] = out;
+  }
+  for (const name of Object.keys(num)) {
+    const rule = policy.ruleFor(model, name);
+    if (!rule) continue;
+    const v = num[name];
+    delete num[name];
+    const out = replacement(policy, rule, v);
+    if (out !== undefined) cat[name] = out;
+  }
 }
 
 /** Applies the rules to the `ml.feature.*` keys of a string attribute map, in place. */

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { featureObject, FeatureList } from '../../core/features.ts';
 import { createStore, type Store } from '../client.ts';
 import { migrate } from '../migrate.ts';
 import { linesToBody } from '../spool-format.ts';
@@ -58,6 +59,15 @@ const row = fc.record(
   { requiredKeys: ['ts', 'model'] },
 );
 
+// The row with its feature maps as FeatureLists (`__proto__` left out, as the collector's builder does).
+function withLists<R extends { features_num?: Record<string, number>; features_cat?: Record<string, string> }>(r: R) {
+  const list = <V extends number | string>(m: Record<string, V> | undefined) => {
+    const names = Object.keys(m ?? {}).filter((k) => k !== '__proto__');
+    return new FeatureList<V>(Object.freeze(names), names.map((k) => m![k]));
+  };
+  return { ...r, features_num: list(r.features_num), features_cat: list(r.features_cat) };
+}
+
 async function dump(store: Store, batch: string): Promise<string[]> {
   const rows = await store.query<{ r: string }>(
     `SELECT toJSONString(tuple(* EXCEPT inserted_at)) AS r FROM ${store.t('predictions')} WHERE startsWith(prediction_id, {b:String}) ORDER BY prediction_id`,
@@ -78,9 +88,12 @@ describe('Native blocks', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 40 }), async (rows) => {
         const id = `b${batch++}`;
-        const tagged = rows.map((r, i) => ({ ...r, prediction_id: `${id}:${String(i).padStart(3, '0')}` }));
+        // Every other row carries its maps as FeatureLists, as the collector builds them.
+        const tagged = rows.map((r, i) => ({ ...(i % 2 ? r : withLists(r)), prediction_id: `${id}:${String(i).padStart(3, '0')}` }));
         const body = encodeNativeBlock(COLUMNS, tagged);
         expect(body).not.toBeNull();
+        // The same bytes as the rows with plain objects.
+        expect(encodeNativeBlock(COLUMNS, tagged.map((r) => ({ ...r, features_num: featureObject(r.features_num ?? {}), features_cat: featureObject(r.features_cat ?? {}) })))).toEqual(body);
         await asJson.insertRaw('predictions', linesToBody(tagged.map((r) => JSON.stringify(r))));
         await asNative.insertNative('predictions', NAMES, body!);
         expect(await dump(asNative, id)).toEqual(await dump(asJson, id));

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { FeatureList } from '../../core/features.ts';
 import { ByteWriter } from './bytes.ts';
 
 /**
@@ -91,6 +92,20 @@ function writeTimestamps(w: ByteWriter, rows: readonly Record<string, unknown>[]
   }
 }
 
+// The encoded keys of a FeatureList's shared names array (its strings, length-prefixed, one after
+// the other): written once per names array instead of once per row.
+const keyBytes = new WeakMap<readonly string[], Buffer>();
+function namesBytes(names: readonly string[]): Buffer {
+  let b = keyBytes.get(names);
+  if (b === undefined) {
+    const kw = new ByteWriter(names.length * 16 + 16);
+    for (const k of names) str(kw, k);
+    b = Buffer.from(kw.bytes());
+    keyBytes.set(names, b);
+  }
+  return b;
+}
+
 // Map(K, V) in Native: every row's end offset (UInt64, cumulative), then all keys, then all values.
 function writeMaps(w: ByteWriter, rows: readonly Record<string, unknown>[], name: string, numeric: boolean): void {
   const n = rows.length;
@@ -98,9 +113,39 @@ function writeMaps(w: ByteWriter, rows: readonly Record<string, unknown>[], name
   let total = 0;
   let values = floats(1024);
   const texts: string[] = [];
+  let lastNames: readonly string[] | null = null;
+  let lastBytes: Buffer | null = null;
   for (let i = 0; i < n; i++) {
     const m = rows[i][name];
-    if (m !== undefined) {
+    if (m instanceof FeatureList) {
+      const names: readonly string[] = m.names;
+      const vs: unknown[] = m.values;
+      const k = names.length;
+      if (k > 0) {
+        if (names !== lastNames) {
+          lastNames = names;
+          lastBytes = namesBytes(names);
+        }
+        w.ensure(lastBytes!.length);
+        w.buf.set(lastBytes!, w.pos);
+        w.pos += lastBytes!.length;
+        if (numeric) {
+          if (total + k > values.length) values = floats(2 * (total + k), total);
+          for (let j = 0; j < k; j++) {
+            const v = vs[j];
+            if (typeof v !== 'number' || !Number.isFinite(v)) throw new Unencodable();
+            values[total + j] = v + 0;
+          }
+        } else {
+          for (let j = 0; j < k; j++) {
+            const v = vs[j];
+            if (typeof v !== 'string') throw new Unencodable();
+            texts.push(v);
+          }
+        }
+        total += k;
+      }
+    } else if (m !== undefined) {
       if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new Unencodable();
       const obj = m as Record<string, unknown>;
       for (const k in obj) {
