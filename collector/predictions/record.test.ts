@@ -5,7 +5,7 @@ import { buildPredictionRow, FEATURE_NAME, type PredictionRow } from './record.t
 import { parsePredictionsBody } from './json.ts';
 
 // The feature rules written the plain way (one object per map, a store per feature): rows built
-// through the cached shapes must match it, key order included, whatever the sequence of inputs.
+// through the interned feature lists must match it, key order included, whatever the sequence of inputs.
 function reference(features: [string, unknown][]): object | string {
   const num: Record<string, number> = {};
   const cat: Record<string, string> = {};
@@ -34,7 +34,7 @@ const value = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom([], {}) },
 );
 const features = fc.array(fc.tuple(name, value), { maxLength: 30 });
-// Mostly one feature set repeated (the common case, served from the cached shape), sometimes another.
+// Mostly one feature set repeated (the common case, served from the interned names), sometimes another.
 const batch = fc.tuple(features, fc.array(fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: features }), { minLength: 1, maxLength: 12 }));
 
 function built(fs: [string, unknown][], pad: number): object | string {
@@ -60,7 +60,7 @@ describe('buildPredictionRow feature maps', () => {
     );
   });
 
-  it('matches it for more features than a cached shape holds', () => {
+  it('matches it for more features than are interned (256)', () => {
     const fs: [string, unknown][] = Array.from({ length: 300 }, (_, i) => [`g${i % 250}`, i % 3 ? i : 'c']);
     expect(JSON.stringify(built(fs, 1))).toBe(JSON.stringify(reference(fs)));
   });
