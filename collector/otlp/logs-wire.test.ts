@@ -4,6 +4,7 @@ import { featureObject, type FeatureList } from '../../core/features.ts';
 import { requestType } from './codec.ts';
 import { decodeLogsRequest } from './logs-wire.ts';
 import { transformLogs } from './logs.ts';
+import { PredictionDraft } from './prediction-log.ts';
 
 const Req = requestType('logs');
 const NOW = 1_790_000_000_000;
@@ -125,6 +126,17 @@ describe('lean OTLP logs decoder', () => {
       const body = encode(req(keys));
       expect(rows(decodeLogsRequest(body))).toBe(rows(Req.decode(body)));
     }
+  });
+
+  it('reads every well-formed ml.prediction record through the fused reader, and no other record', () => {
+    fc.assert(
+      fc.property(logRecord, (rec) => {
+        const decoded = decodeLogsRequest(encode({ resourceLogs: [{ scopeLogs: [{ logRecords: [rec] }] }] })) as any;
+        const got = decoded.resourceLogs[0].scopeLogs[0].logRecords[0];
+        expect(got instanceof PredictionDraft).toBe(rec.eventName === 'ml.prediction');
+      }),
+      { numRuns: 500, seed: 12 },
+    );
   });
 
   it('leaves the decoded request unchanged: transforming it again gives equal rows, as new objects', () => {

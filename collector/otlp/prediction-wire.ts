@@ -23,26 +23,52 @@ function sameBytes(buf: Uint8Array, at: number, want: Uint8Array): boolean {
 
 /**
  * Looks ahead for the event name (field 12, the last one wins), which follows the attributes.
- * A hint only, never an error: prediction() checks the name it actually reads.
+ * A hint only, never an error: prediction() checks the name it actually reads, and a record this
+ * answers false for is read by logRecord(), which gives a prediction the same row more slowly. So
+ * the scan walks the bytes itself (one-byte tags and short varints inline, no reader calls) and
+ * answers false for anything unusual: a tag of more than two bytes, a group, a bad length.
  */
 export function isPrediction(r: R, end: number): boolean {
-  const start = r.pos;
+  const buf = r.buf;
+  if (end > buf.length) return false;
+  let p = r.pos;
   let at = -1;
   let len = 0;
-  try {
-    while (r.pos < end) {
-      const tag = r.uint32();
-      if (tag === (12 << 3 | LEN)) {
-        len = r.uint32();
-        at = r.pos;
-        r.skip(len);
-      } else r.skipType(tag & 7);
+  while (p < end) {
+    let tag = buf[p++];
+    if (tag >= 0x80) {
+      const b = buf[p++];
+      if (b >= 0x80) return false;
+      tag = (tag & 0x7f) | (b << 7);
     }
-  } catch {
-    at = -1;
+    switch (tag & 7) {
+      case VARINT:
+        while (p < end && buf[p] >= 0x80) p++;
+        p++;
+        break;
+      case FIXED64: p += 8; break;
+      case 5: p += 4; break;
+      case LEN: {
+        let n = 0;
+        let scale = 1;
+        for (let i = 0; ; i++) {
+          if (i === 5 || p >= end) return false;
+          const b = buf[p++];
+          n += (b & 0x7f) * scale;
+          if (b < 0x80) break;
+          scale *= 128;
+        }
+        if (tag === (12 << 3 | LEN)) {
+          at = p;
+          len = n;
+        }
+        p += n;
+        break;
+      }
+      default: return false;
+    }
   }
-  r.pos = start;
-  return at >= 0 && len === EVENT.length && sameBytes(r.buf, at, EVENT);
+  return p === end && at >= 0 && len === EVENT.length && sameBytes(buf, at, EVENT);
 }
 
 /**
