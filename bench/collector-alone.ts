@@ -9,7 +9,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import inspector from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -17,6 +16,7 @@ import { loadConfig } from '../core/config/load.ts';
 import { buildCollector } from '../collector/server.ts';
 import { createStore } from '../storage/client.ts';
 import { arg, median } from './args.ts';
+import { profiler } from './profiler.ts';
 
 // Reads every request to the end and answers like ClickHouse's HTTP interface: inserts get 200 and
 // a summary, /ping gets "Ok.". Counts the inserted rows so the run can check nothing was lost: a
@@ -231,14 +231,8 @@ async function runAlone(o: AloneSpec): Promise<AloneFigure[]> {
   await collector.app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(collector.app.server.address() as { port: number }).port}`;
   const out: AloneFigure[] = [];
-  const session = o.profile ? new inspector.Session() : null;
-  const post = (method: string, params?: object) => new Promise<any>((resolve, reject) => session!.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
-  if (session) {
-    session.connect();
-    await post('Profiler.enable');
-    await post('Profiler.setSamplingInterval', { interval: 500 });
-    await post('Profiler.start');
-  }
+  const profile = o.profile ? await profiler(o.profile) : null;
+  await profile?.resume();
   try {
     for (const p of o.paths) {
       const rates: number[] = [];
@@ -267,10 +261,8 @@ async function runAlone(o: AloneSpec): Promise<AloneFigure[]> {
     });
     const expected = o.rows * o.rounds * o.paths.length;
     if (lines < expected) throw new Error(`the endpoint received ${lines} rows, expected at least ${expected}`);
-    if (session) {
-      fs.writeFileSync(o.profile!, JSON.stringify((await post('Profiler.stop')).profile));
-      session.disconnect();
-    }
+    await profile?.pause();
+    await profile?.save();
   } finally {
     await collector.app.close();
     await collector.writer.close();

@@ -9,7 +9,6 @@
 // Usage: node --max-semi-space-size=64 bin/run-ts.mjs bench/ingest.bench.ts [--rows N] [--batch N]
 //        [--concurrency N] [--flush-ms N] [--stages-only] [--alone-only] [--no-alone] [--profile FILE] [--threads]
 import fs from 'node:fs';
-import inspector from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import { performance as perf, PerformanceObserver } from 'node:perf_hooks';
@@ -28,6 +27,7 @@ import { decodeNativeBlocks } from '../storage/native/decode.ts';
 import { NATIVE_TABLES } from '../storage/native/tables.ts';
 import { median, numArg } from './args.ts';
 import { collectorAlone, mainThreadCpuMs, SEND_LOOP, threadCpuMs } from './collector-alone.ts';
+import { profiler } from './profiler.ts';
 
 const ROWS = numArg('rows', 200_000);
 const PER_REQUEST = numArg('batch', 5_000);
@@ -84,36 +84,6 @@ async function send(url: string, bodies: Buffer[], type: string): Promise<number
   return out;
 }
 
-
-/**
- * A CPU profile of this thread over chosen spans (the end-to-end runs), written as a .cpuprofile
- * file for DevTools: node's --cpu-prof would also profile the bench's own setup.
- */
-async function profiler(file: string) {
-  const session = new inspector.Session();
-  session.connect();
-  const post = (method: string, params?: object) => new Promise<any>((resolve, reject) => session.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
-  await post('Profiler.enable');
-  await post('Profiler.setSamplingInterval', { interval: 500 });
-  const parts: any[] = [];
-  let running = false;
-  return {
-    resume: async () => {
-      running = true;
-      await post('Profiler.start');
-    },
-    pause: async () => {
-      if (running) parts.push((await post('Profiler.stop')).profile);
-      running = false;
-    },
-    save: async () => {
-      // The spans' profiles, one file each: FILE, FILE.2, ...
-      parts.forEach((p, i) => fs.writeFileSync(i ? `${file}.${i + 1}` : file, JSON.stringify(p)));
-      session.disconnect();
-      console.log(`CPU profiles of the end-to-end runs: ${parts.length}, first in ${file}`);
-    },
-  };
-}
 
 // CPU time of the whole process (collector, embedded ClickHouse, sender thread) in ms.
 const processCpuMs = () => {
@@ -321,7 +291,7 @@ async function main() {
     for (const b of smallBodies) await store.insertNative('predictions', COLUMN_NAMES, b);
     return (performance.now() - t0) / 1000;
   });
-  await profile?.save();
+  if (profile) console.log(`CPU profiles of the end-to-end runs: ${await profile.save()}, first in ${process.argv[process.argv.indexOf('--profile') + 1]}`);
   const [{ n }] = await store.query<{ n: number }>(`SELECT sum(predictions) AS n FROM ${store.t('latency_1m')}`);
   const ceiling = median(results.ceiling);
   console.log(`rollup rows counted: ${n} (expected ${ROWS * 13})`);
