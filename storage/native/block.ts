@@ -106,6 +106,17 @@ function namesBytes(names: readonly string[]): Buffer {
   return b;
 }
 
+// One value of a map: a finite number into `values` at `at` (numeric maps), else a string onto `texts`.
+function mapValue(v: unknown, numeric: boolean, values: Float64Array, at: number, texts: string[]): void {
+  if (numeric) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Unencodable();
+    values[at] = v + 0;
+  } else {
+    if (typeof v !== 'string') throw new Unencodable();
+    texts.push(v);
+  }
+}
+
 // Map(K, V) in Native: every row's end offset (UInt64, cumulative), then all keys, then all values.
 function writeMaps(w: ByteWriter, rows: readonly Record<string, unknown>[], name: string, numeric: boolean): void {
   const n = rows.length;
@@ -129,37 +140,17 @@ function writeMaps(w: ByteWriter, rows: readonly Record<string, unknown>[], name
         w.ensure(lastBytes!.length);
         w.buf.set(lastBytes!, w.pos);
         w.pos += lastBytes!.length;
-        if (numeric) {
-          if (total + k > values.length) values = floats(2 * (total + k), total);
-          for (let j = 0; j < k; j++) {
-            const v = vs[j];
-            if (typeof v !== 'number' || !Number.isFinite(v)) throw new Unencodable();
-            values[total + j] = v + 0;
-          }
-        } else {
-          for (let j = 0; j < k; j++) {
-            const v = vs[j];
-            if (typeof v !== 'string') throw new Unencodable();
-            texts.push(v);
-          }
-        }
+        if (numeric && total + k > values.length) values = floats(2 * (total + k), total);
+        for (let j = 0; j < k; j++) mapValue(vs[j], numeric, values, total + j, texts);
         total += k;
       }
     } else if (m !== undefined) {
       if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new Unencodable();
       const obj = m as Record<string, unknown>;
       for (const k in obj) {
-        const v = obj[k];
         str(w, k);
-        if (numeric) {
-          if (typeof v !== 'number' || !Number.isFinite(v)) throw new Unencodable();
-          if (total >= values.length) values = floats(total * 2, total);
-          values[total] = v + 0;
-        } else {
-          if (typeof v !== 'string') throw new Unencodable();
-          texts.push(v);
-        }
-        total++;
+        if (numeric && total >= values.length) values = floats(total * 2, total);
+        mapValue(obj[k], numeric, values, total++, texts);
       }
     }
     w.buf.writeUInt32LE(total, offsets + 8 * i);
