@@ -43,8 +43,9 @@ export function redactPrediction(policy: PrivacyPolicy, row: PredictionRow): voi
 
 function redactFeatures(policy: PrivacyPolicy, row: PredictionRow): void {
   const model = row.model;
-  const cat = (row.features_cat = { ...featureObject(row.features_cat) });
-  const num = (row.features_num = { ...featureObject(row.features_num) });
+  // A FeatureList becomes a new object; a plain object is changed in place, as before lists.
+  const cat = (row.features_cat = featureObject(row.features_cat));
+  const num = (row.features_num = featureObject(row.features_num));
   // Categorical first: numeric values moved into features_cat below must not be processed twice.
   for (const name of Object.keys(cat)) {
     const rule = policy.ruleFor(model, name);
