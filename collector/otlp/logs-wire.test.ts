@@ -1,12 +1,16 @@
 import fc from 'fast-check';
+import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { featureObject, type FeatureList } from '../../core/features.ts';
 import { requestType } from './codec.ts';
 import { decodeLogsRequest } from './logs-wire.ts';
 import { transformLogs } from './logs.ts';
-import { PredictionDraft } from './prediction-log.ts';
+import { closePrediction, openPrediction, PredictionDraft } from './prediction-log.ts';
+import { knownAttribute } from './prediction-wire.ts';
+import { Reader } from './wire.ts';
 
 const Req = requestType('logs');
+const { Writer } = protobuf;
 const NOW = 1_790_000_000_000;
 
 const scalar = fc.oneof(
@@ -139,20 +143,25 @@ describe('lean OTLP logs decoder', () => {
     );
   });
 
-  it('leaves the decoded request unchanged: transforming it again gives equal rows, as new objects', () => {
-    const body = encode({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: `${NOW}000000`, eventName: 'ml.prediction', attributes: [{ key: 'ml.model.name', value: { stringValue: 'm' } }, { key: 'ml.feature.x', value: { doubleValue: 1.5 } }, { key: 'ml.feature.c', value: { stringValue: 'red' } }] }] }] }] });
+  it('can be transformed again (Kafka checks a message before it ingests it): equal rows, as new objects with values of their own', () => {
+    const body = encode({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: `${NOW}000000`, eventName: 'ml.prediction', attributes: [{ key: 'ml.model.name', value: { stringValue: 'm' } }, { key: 'ml.feature.x', value: { doubleValue: 1.5 } }, { key: 'ml.feature.c', value: { stringValue: 'red' } }, { key: 'ml.feature.n', value: {} }] }] }] }] });
     const decoded = decodeLogsRequest(body);
     const first = transformLogs(decoded, NOW);
+    const second = transformLogs(decoded, NOW);
+    expect(second.predictions).toEqual(first.predictions);
+    expect(second.predictions[0]).not.toBe(first.predictions[0]);
     // A row's values are its own; the names it shares with other rows cannot be changed.
-    const num = first.predictions[0].features_num as FeatureList<number>;
-    const cat = first.predictions[0].features_cat as FeatureList<string>;
+    const num = second.predictions[0].features_num as FeatureList<number>;
+    const cat = second.predictions[0].features_cat as FeatureList<string>;
+    expect(num.values).not.toBe((first.predictions[0].features_num as FeatureList<number>).values);
     num.values[0] = 99;
     cat.values[0] = 'hashed';
+    second.predictions[0].features_null.push('bucketized');
     expect(Object.isFrozen(num.names) && Object.isFrozen(cat.names)).toBe(true);
-    const second = transformLogs(decoded, NOW);
-    expect(featureObject(second.predictions[0].features_num)).toEqual({ x: 1.5 });
-    expect(featureObject(second.predictions[0].features_cat)).toEqual({ c: 'red' });
-    expect(second.predictions[0]).not.toBe(first.predictions[0]);
+    const third = transformLogs(decoded, NOW).predictions[0];
+    expect(featureObject(third.features_num)).toEqual({ x: 1.5 });
+    expect(featureObject(third.features_cat)).toEqual({ c: 'red' });
+    expect(third.features_null).toEqual(['n']);
   });
 
   it('yields the same rows as protobufjs for generated requests', () => {
@@ -187,6 +196,43 @@ describe('lean OTLP logs decoder', () => {
       }),
       { numRuns: 500, seed: 7 },
     );
+  });
+
+  it('reads the common attribute shapes in one pass once their key is known, and leaves others to the full reader', () => {
+    const KV = Req.root.lookupType('modelwatch.otlp.KeyValue');
+    // An attribute as it stands in a record: its length, then the KeyValue.
+    const attr = (value: object) => Reader.create(Writer.create().bytes(KV.encode(KV.fromObject({ key: 'ml.feature.k', value })).finish()).finish());
+    const read = (value: object) => {
+      const r = attr(value);
+      const d = openPrediction();
+      const fast = knownAttribute(r, d, 0);
+      closePrediction(d);
+      return { fast, pos: r.pos, len: r.len, features: d.features };
+    };
+    // Not seen at this position yet: left to the full reader, position unchanged.
+    expect(read({ doubleValue: 1 })).toMatchObject({ fast: false, pos: 0 });
+    decodeLogsRequest(encode({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ eventName: 'ml.prediction', attributes: [{ key: 'ml.feature.k', value: { doubleValue: 0 } }] }] }] }] }));
+    const cases: [object, string, unknown][] = [
+      [{ doubleValue: -2.5 }, 'num', -2.5],
+      [{ stringValue: 'red' }, 'cat', 'red'],
+      // Values seen before come from a small cache: a longer or shorter value is not one of them.
+      [{ stringValue: 'red' }, 'cat', 'red'],
+      [{ stringValue: 'redder' }, 'cat', 'redder'],
+      [{ stringValue: 're' }, 'cat', 're'],
+      [{ stringValue: '' }, 'cat', ''],
+      [{ stringValue: 'red' }, 'cat', 'red'],
+      [{ stringValue: 'é☃' }, 'cat', 'é☃'],
+      [{ intValue: 7 }, 'num', 7],
+      [{ intValue: '-9007199254740993' }, 'num', -9007199254740992],
+      [{ boolValue: true }, 'cat', 'true'],
+    ];
+    for (const [value, kind, want] of cases) {
+      const got = read(value);
+      expect(got.fast, JSON.stringify(value)).toBe(true);
+      expect(got.pos).toBe(got.len);
+      expect((got.features as any)[kind].values).toEqual([want]);
+    }
+    for (const value of [{}, { stringValue: 'x'.repeat(200) }, { arrayValue: { values: [] } }]) expect(read(value), JSON.stringify(value)).toMatchObject({ fast: false, pos: 0 });
   });
 
   it('keeps 64-bit nanosecond timestamps exact', () => {

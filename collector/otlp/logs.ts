@@ -1,5 +1,5 @@
 import type { BuildResult, PredictionRow } from '../predictions/record.ts';
-import { applyPredictionAttribute, featureName, finishPrediction, KEY, PredictionDraft, predictionKeyCode } from './prediction-log.ts';
+import { applyPredictionAttribute, closePrediction, featureName, finishPrediction, KEY, openPrediction, PredictionDraft, predictionKeyCode } from './prediction-log.ts';
 import { readResource, type ResourceInfo } from './resource.ts';
 import { anyValueScalar, anyValueString, idToHex, nanosToMillis, nanosToSeconds, nanosToString, NON_SCALAR } from './values.ts';
 
@@ -49,12 +49,8 @@ function recordTimeNs(rec: any): string {
   return nanosToString(rec.observedTimeUnixNano);
 }
 
-// Scratch draft of the generic reader: one record at a time, synchronously.
-const scratchNames: string[] = [];
-const scratchValues: unknown[] = [];
-
 function predictionFromLog(rec: any, res: ResourceInfo, tsNs: string, now: number): BuildResult {
-  const d = new PredictionDraft(scratchNames, scratchValues, 0);
+  const d = openPrediction();
   d.tsMs = tsNs === '0' ? null : nanosToMillis(tsNs);
   d.traceId = idToHex(rec.traceId);
   d.spanId = idToHex(rec.spanId);
@@ -64,6 +60,7 @@ function predictionFromLog(rec: any, res: ResourceInfo, tsNs: string, now: numbe
     if (code === KEY.IGNORED) continue;
     applyPredictionAttribute(d, code, key, code === KEY.FEATURE ? featureName(key) : '', anyValueScalar(kv.value), kv.value);
   }
+  closePrediction(d);
   return finishPrediction(d, res, now);
 }
 

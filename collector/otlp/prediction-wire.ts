@@ -5,7 +5,7 @@
  * logRecord()/keyValue()/anyValue() would make, so malformed input throws exactly where it does
  * there; values of any other shape are read by anyValue() itself.
  */
-import { applyPredictionAttribute, featureName, KEY, PredictionDraft, predictionKeyCode } from './prediction-log.ts';
+import { applyPredictionAttribute, closePrediction, featureName, KEY, openPrediction, PredictionDraft, predictionKeyCode } from './prediction-log.ts';
 import { anyValueScalar, fixed64Millis, NON_SCALAR, type Scalar } from './values.ts';
 import { anyValue, expect, FIXED64, LEN, sub, VARINT, type R } from './wire.ts';
 
@@ -72,12 +72,11 @@ export function isPrediction(r: R, end: number): boolean {
 }
 
 /**
- * Reads an ml.prediction record with the reads logRecord() makes, into a draft; null when the
- * event name read is not ml.prediction after all. Each draft has its own small feature arrays:
- * young objects stored into one large per-request array would each cost a write barrier.
+ * Reads an ml.prediction record with the reads logRecord() makes, into a closed draft; null when
+ * the event name read is not ml.prediction after all.
  */
 export function prediction(r: R, end: number): PredictionDraft | null {
-  const d = new PredictionDraft([], [], 0);
+  const d = openPrediction();
   let tHi = 0, tLo = 0, oHi = 0, oLo = 0;
   let slot = 0;
   let evAt = -1, evLen = 0;
@@ -90,7 +89,12 @@ export function prediction(r: R, end: number): PredictionDraft | null {
       case 2: if (expect(r, wire, VARINT)) r.int32(); break;
       case 3: if (expect(r, wire, LEN)) r.skip(r.size()); break;
       case 5: if (expect(r, wire, LEN)) anyValue(r, sub(r)); break;
-      case 6: if (expect(r, wire, LEN)) attribute(r, sub(r), d, slot++); break;
+      case 6:
+        if (expect(r, wire, LEN)) {
+          if (!knownAttribute(r, d, slot)) attribute(r, sub(r), d, slot);
+          slot++;
+        }
+        break;
       case 9: if (expect(r, wire, LEN)) d.traceId = hexBytes(r); break;
       case 10: if (expect(r, wire, LEN)) d.spanId = hexBytes(r); break;
       case 11: if (expect(r, wire, FIXED64)) { oLo = r.fixed32(); oHi = r.fixed32(); } break;
@@ -105,6 +109,7 @@ export function prediction(r: R, end: number): PredictionDraft | null {
     }
   }
   if (evAt < 0 || evLen !== EVENT.length || !sameBytes(r.buf, evAt, EVENT)) return null;
+  closePrediction(d);
   // As recordTimeNs(): the event time, else the observed time, else none (the receive time).
   d.tsMs = tHi !== 0 || tLo !== 0 ? fixed64Millis(tHi, tLo) : oHi !== 0 || oLo !== 0 ? fixed64Millis(oHi, oLo) : null;
   return d;
@@ -124,12 +129,14 @@ interface KeySlot {
   key: string;
   code: number;
   name: string;
+  /** Recent string values of this key (see cachedString). */
+  values: ValueCache | null;
 }
 // The key last seen at each attribute position of a prediction record: keys repeat from record to
 // record, so matching bytes reuse the decoded, classified key (no string, no classification).
 const keySlots: (KeySlot | undefined)[] = [];
 const MAX_SLOTS = 256;
-const NO_KEY: KeySlot = { bytes: new Uint8Array(0), key: '', code: KEY.ATTRIBUTE, name: '' };
+const NO_KEY: KeySlot = { bytes: new Uint8Array(0), key: '', code: KEY.ATTRIBUTE, name: '', values: null };
 
 // Mirrors keyValue(): the last key and the last value win; a missing value reads as null.
 function attribute(r: R, end: number, d: PredictionDraft, slot: number): void {
@@ -173,7 +180,7 @@ function key(r: R, slot: number): KeySlot {
   }
   const k = r.string();
   const code = predictionKeyCode(k);
-  const entry: KeySlot = { bytes: NO_KEY.bytes, key: k, code, name: code === KEY.FEATURE ? featureName(k) : '' };
+  const entry: KeySlot = { bytes: NO_KEY.bytes, key: k, code, name: code === KEY.FEATURE ? featureName(k) : '', values: null };
   if (len < 128 && slot < MAX_SLOTS) {
     // A copy, so that the cache does not keep the request body alive.
     entry.bytes = new Uint8Array(r.buf.subarray(at + 1, r.pos));
@@ -240,4 +247,115 @@ function int64At(buf: Uint8Array, at: number, end: number): number | typeof SLOW
     if (b < 128) return p === end ? (hi | 0) * 4294967296 + lo : SLOW;
   }
   return SLOW;
+}
+
+/**
+ * The attribute as nearly every SDK writes it, read in one pass over the bytes: a one- or two-byte
+ * length, the key (field 1) with the bytes of the key last seen at this position, the value (field
+ * 2) holding one scalar field and nothing after it. Returns false, position unchanged, for
+ * anything else (a key not seen before included), which attribute() then reads as it always did;
+ * so both give the same draft and the same errors.
+ */
+export function knownAttribute(r: R, d: PredictionDraft, slot: number): boolean {
+  const buf = r.buf;
+  let p = r.pos;
+  let len = buf[p++];
+  if (len >= 0x80) {
+    const b = buf[p++];
+    if (b >= 0x80) return false;
+    len = (len & 0x7f) | (b << 7);
+  }
+  const end = p + len;
+  // (Negated so that a length byte missing at the end of a cut body, NaN here, fails it too.)
+  if (!(end <= r.len) || slot >= MAX_SLOTS || buf[p] !== 0x0a) return false;
+  const k = keySlots[slot];
+  const klen = buf[p + 1];
+  if (k === undefined || k.bytes.length !== klen || !sameBytes(buf, p + 2, k.bytes)) return false;
+  p += 2 + klen;
+  // The value: a one-byte length that ends the attribute, then one field filling it.
+  if (p + 3 > end || buf[p] !== 0x12 || p + 2 + buf[p + 1] !== end) return false;
+  p += 2;
+  let v: Scalar;
+  switch (buf[p]) {
+    case TAG_DOUBLE:
+      if (p + 9 !== end) return false;
+      v = doubleAt(buf, p + 1);
+      break;
+    case TAG_STRING:
+      if (buf[p + 1] >= 0x80 || p + 2 + buf[p + 1] !== end) return false;
+      v = cachedString(k, r, p + 1, end);
+      break;
+    case TAG_INT: {
+      const n = int64At(buf, p + 1, end);
+      if (n === SLOW) return false;
+      v = n;
+      break;
+    }
+    case TAG_BOOL:
+      if (p + 2 !== end || buf[p + 1] >= 0x80) return false;
+      v = buf[p + 1] !== 0;
+      break;
+    default:
+      return false;
+  }
+  r.pos = end;
+  if (k.code !== KEY.IGNORED) applyPredictionAttribute(d, k.code, k.key, k.name, v, undefined);
+  return true;
+}
+
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+
+// A little-endian double, as protobufjs's reader gives it (this runs on little-endian hosts only,
+// as Node's supported platforms all are).
+function doubleAt(buf: Uint8Array, at: number): number {
+  for (let i = 0; i < 8; i++) f64Bytes[i] = buf[at + i];
+  return f64[0];
+}
+
+/**
+ * A key's recent string values (model, version, a category), so that a value seen again is the
+ * same string, not a new decode. Keys whose values do not repeat (ids) stop being looked up.
+ */
+interface ValueCache {
+  bytes: Uint8Array[];
+  strings: string[];
+  next: number;
+  misses: number;
+}
+const VALUES_PER_KEY = 4;
+const MAX_CACHED_VALUE = 64;
+// Misses in a row after which a key's values are no longer looked up or kept.
+const GIVE_UP = 32;
+
+function cachedString(k: KeySlot, r: R, at: number, end: number): string {
+  const buf = r.buf;
+  const n = end - at - 1;
+  let c = k.values;
+  if (c === null) c = k.values = { bytes: [], strings: [], next: 0, misses: 0 };
+  if (n <= MAX_CACHED_VALUE && c.misses < GIVE_UP) {
+    const bytes = c.bytes;
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i].length === n && sameBytes(buf, at + 1, bytes[i])) {
+        c.misses = 0;
+        return c.strings[i];
+      }
+    }
+  }
+  // The reader's own string read at the length prefix: the same text, invalid UTF-8 included.
+  r.pos = at;
+  const s = r.string();
+  if (n > MAX_CACHED_VALUE || c.misses >= GIVE_UP) return s;
+  c.misses++;
+  // A copy, so that the cache does not keep the request body alive.
+  const copy = new Uint8Array(buf.subarray(at + 1, end));
+  if (c.bytes.length < VALUES_PER_KEY) {
+    c.bytes.push(copy);
+    c.strings.push(s);
+  } else {
+    c.bytes[c.next] = copy;
+    c.strings[c.next] = s;
+    c.next = (c.next + 1) % VALUES_PER_KEY;
+  }
+  return s;
 }

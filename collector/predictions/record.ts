@@ -1,22 +1,13 @@
 import type { FeatureMap } from '../../core/features.ts';
-import { FeatureListBuilder } from './shapes.ts';
+import { featureCollector, type Features } from './features.ts';
 
-/** Feature names: the same rule the SDK applies (letters, digits, `_ . -`, at most 128). */
-export const FEATURE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
-
-// Names already checked: feature sets repeat, so the pattern runs once per name, not once per value.
-const validNames = new Set<string>();
-function validName(name: string): boolean {
-  if (validNames.has(name)) return true;
-  if (!FEATURE_NAME.test(name)) return false;
-  if (validNames.size < 100_000) validNames.add(name);
-  return true;
-}
+export { FEATURE_NAME } from './features.ts';
 
 /**
  * A prediction as the collector understands it, whatever it arrived as (OTLP log, JSON, Kafka).
- * Features come as parallel name and value arrays, entries `featureFrom` to `featureTo` (exclusive):
- * callers fill reused or per-record arrays instead of allocating a [name, value] pair per feature.
+ * Features come either split already (`features`, from a reader that collected them as it read)
+ * or as parallel name and value arrays, entries `featureFrom` to `featureTo` (exclusive): callers
+ * fill reused arrays instead of allocating a [name, value] pair per feature.
  */
 export interface PredictionInput {
   tsMs: number;
@@ -31,10 +22,11 @@ export interface PredictionInput {
   score?: unknown;
   latencyMs?: unknown;
   errorType?: unknown;
-  featureNames: readonly string[];
-  featureValues: readonly unknown[];
-  featureFrom: number;
-  featureTo: number;
+  features?: Features;
+  featureNames?: readonly string[];
+  featureValues?: readonly unknown[];
+  featureFrom?: number;
+  featureTo?: number;
   attributes?: Record<string, string>;
   traceId?: string;
   spanId?: string;
@@ -70,13 +62,6 @@ export const MIN_LATENCY_MS = 1e-300;
 /** Either a row or the reason the record was rejected. */
 export type BuildResult = { row: PredictionRow } | { error: string };
 
-const numLists = new FeatureListBuilder<number>();
-const catLists = new FeatureListBuilder<string>();
-const numNames: string[] = [];
-const numValues: number[] = [];
-const catNames: string[] = [];
-const catValues: string[] = [];
-
 function optNumber(v: unknown, field: string): number | null | string {
   if (v === undefined || v === null || v === '') return null;
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
@@ -87,6 +72,15 @@ function optNumber(v: unknown, field: string): number | null | string {
 function optString(v: unknown): string {
   if (v === undefined || v === null) return '';
   return typeof v === 'string' ? v : String(v);
+}
+
+// Features given as name and value arrays, split as the readers split them.
+function collect(p: PredictionInput): Features {
+  featureCollector.begin();
+  const names = p.featureNames ?? [];
+  const values = p.featureValues ?? [];
+  for (let i = p.featureFrom ?? 0; i < (p.featureTo ?? names.length); i++) featureCollector.add(names[i], values[i]);
+  return featureCollector.end();
 }
 
 /**
@@ -112,31 +106,8 @@ export function buildPredictionRow(p: PredictionInput): BuildResult {
   if (p.label !== undefined && p.label !== null && typeof p.label !== 'string' && typeof p.label !== 'number' && typeof p.label !== 'boolean') {
     return { error: `label must be a string, got ${typeof p.label}` };
   }
-  // Numeric and categorical features are collected into scratch arrays (reused: this function is
-  // synchronous), then copied into each kind's FeatureList with interned names (shapes.ts).
-  let nNum = 0;
-  let nCat = 0;
-  const features_null: string[] = [];
-  const names = p.featureNames;
-  const values = p.featureValues;
-  for (let i = p.featureFrom; i < p.featureTo; i++) {
-    const name = names[i];
-    const v = values[i];
-    if (!validName(name)) return { error: `feature name ${JSON.stringify(name)} is not allowed (letters, digits, _ . -; at most 128)` };
-    if (v === null || v === undefined) features_null.push(name);
-    else if (typeof v === 'number') {
-      // A non-finite number carries no information a test could use: store it as a null.
-      if (Number.isFinite(v)) {
-        numNames[nNum] = name;
-        numValues[nNum++] = v;
-      } else features_null.push(name);
-    } else if (typeof v === 'string' || typeof v === 'boolean') {
-      catNames[nCat] = name;
-      catValues[nCat++] = typeof v === 'string' ? v : v ? 'true' : 'false';
-    } else return { error: `feature ${JSON.stringify(name)} has unsupported type ${Array.isArray(v) ? 'array' : typeof v} (number, string, boolean or null)` };
-  }
-  const features_num = numLists.build(numNames, numValues, nNum);
-  const features_cat = catLists.build(catNames, catValues, nCat);
+  const f = p.features ?? collect(p);
+  if (f.error !== null) return { error: f.error };
   return {
     row: {
       ts: Math.trunc(p.tsMs),
@@ -151,9 +122,9 @@ export function buildPredictionRow(p: PredictionInput): BuildResult {
       score,
       latency_ms: latency,
       error_type: optString(p.errorType),
-      features_num,
-      features_cat,
-      features_null,
+      features_num: f.num,
+      features_cat: f.cat,
+      features_null: f.nulls,
       attributes: p.attributes ?? {},
       trace_id: p.traceId ?? '',
       span_id: p.spanId ?? '',
