@@ -134,6 +134,39 @@ describe('Native blocks', () => {
     );
   });
 
+  it('write runs of rows that share a names list or a value as those rows written one by one', () => {
+    // Names as the collector lets them in (no integer-like names, which an object would reorder).
+    const name = fc.stringMatching(/^[a-z_][a-z0-9_é]{0,5}$/);
+    const run = fc.record({
+      names: fc.uniqueArray(name, { maxLength: 8 }),
+      model: fc.constantFrom('m1', 'm2', 'é'),
+      version: fc.constantFrom('', 'v1'),
+      rows: fc.integer({ min: 1, max: 40 }),
+      base: fc.integer({ min: -1000, max: 1000 }),
+    });
+    fc.assert(
+      fc.property(fc.array(run, { minLength: 1, maxLength: 6 }), (runs) => {
+        const rows = runs.flatMap((r) => {
+          const names = Object.freeze([...r.names]);
+          return Array.from({ length: r.rows }, (_, i) => ({
+            ts: NOW + i,
+            model: r.model,
+            version: r.version,
+            features_num: new FeatureList<number>(names, names.map((_, k) => r.base + i * 31 + k + 0.25)),
+            features_cat: new FeatureList<string>(names, names.map((n) => `${n}${i % 3}`)),
+          }));
+        });
+        const body = encodeNativeBlock(COLUMNS, rows)!;
+        // Plain objects have no shared names: their keys are written row by row.
+        const plain = rows.map((r) => ({ ...r, features_num: featureObject(r.features_num), features_cat: featureObject(r.features_cat) }));
+        expect(body).toEqual(encodeNativeBlock(COLUMNS, plain));
+        const back = decodeNativeBlocks(COLUMNS, body);
+        expect(back.map((r) => [r.model, r.version, r.features_num, r.features_cat])).toEqual(plain.map((r) => [r.model, r.version, r.features_num, r.features_cat]));
+      }),
+      { numRuns: 200, seed: 20_261_203 },
+    );
+  });
+
   it('keep every value of a block larger than the encoder scratch space (100,000 map values)', () => {
     const rows = Array.from({ length: 5000 }, (_, i) => ({
       ts: NOW + i,

@@ -82,6 +82,26 @@ export class ByteWriter {
     this.pos += bytes;
   }
 
+  /**
+   * Writes the bytes from `start` to the end `count` more times. A column's values are contiguous,
+   * so a run of rows with the same value (a model name, a feature names list) costs a few doubling
+   * copies instead of one write per row.
+   */
+  repeatFrom(start: number, count: number): void {
+    const unit = this.pos - start;
+    if (count <= 0 || unit === 0) return;
+    const total = unit * count;
+    this.ensure(total);
+    const b = this.buf;
+    let done = 0;
+    while (done < total) {
+      const n = Math.min(done + unit, total - done);
+      b.copyWithin(this.pos + done, start, start + n);
+      done += n;
+    }
+    this.pos += total;
+  }
+
   /** Reserves `n` bytes and returns where they start, for a column whose size is known before its content. */
   reserve(n: number): number {
     this.ensure(n);
