@@ -1,3 +1,4 @@
+import { featureCollector } from './features.ts';
 import { buildPredictionRow, type PredictionRow } from './record.ts';
 import { jsonErrorMessage } from '../privacy/messages.ts';
 
@@ -9,8 +10,7 @@ export interface ParsedPredictions {
 }
 
 const MAX_ERRORS = 5;
-const names: string[] = [];
-const values: unknown[] = [];
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /** Parses a timestamp given as ISO-8601 text or epoch milliseconds (seconds if < 1e11). */
 export function parseTimestamp(v: unknown, now: number): number {
@@ -30,14 +30,12 @@ export function predictionFromObject(o: unknown, now: number): { row: Prediction
   const r = o as Record<string, unknown>;
   const features = r.features ?? {};
   if (typeof features !== 'object' || features === null || Array.isArray(features)) return { error: '"features" must be an object' };
-  // Names and values into reused arrays: no [name, value] pair per feature (buildPredictionRow is synchronous).
+  // Straight into the collector, in Object.keys order, without the keys array (buildPredictionRow
+  // is synchronous, so the shared collector holds this record's features until it ends them).
   const f = features as Record<string, unknown>;
-  const keys = Object.keys(f);
-  const n = keys.length;
-  for (let i = 0; i < n; i++) {
-    names[i] = keys[i];
-    values[i] = f[keys[i]];
-  }
+  featureCollector.begin();
+  for (const k in f) if (hasOwn.call(f, k)) featureCollector.add(k, f[k]);
+  const collected = featureCollector.end();
   let attributes: Record<string, string> | undefined;
   if (r.attributes !== undefined) {
     if (typeof r.attributes !== 'object' || r.attributes === null || Array.isArray(r.attributes)) return { error: '"attributes" must be an object' };
@@ -57,10 +55,7 @@ export function predictionFromObject(o: unknown, now: number): { row: Prediction
     score: r.score,
     latencyMs: r.latency_ms,
     errorType: r.error,
-    featureNames: names,
-    featureValues: values,
-    featureFrom: 0,
-    featureTo: n,
+    features: collected,
     attributes,
   });
 }
