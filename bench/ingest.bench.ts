@@ -145,7 +145,7 @@ async function stages(protoBody: Buffer, ndjsonBody: Buffer, records: number, re
 }
 
 /** The collector alone in server mode (ClickHouse elsewhere: a discarding endpoint), the fleet-sizing figure. */
-async function printAlone(protoBodies: Buffer[], ndjsonBodies: Buffer[]): Promise<void> {
+async function printAlone(protoBodies: Buffer[], ndjsonBodies: Buffer[], jsonCeiling: number): Promise<void> {
   const figures = await collectorAlone({
     rows: ROWS, concurrency: CONCURRENCY, rounds: 3, flushMs: FLUSH_MS,
     // --profile FILE: the collector process's main thread goes to FILE.alone.
@@ -159,6 +159,9 @@ async function printAlone(protoBodies: Buffer[], ndjsonBodies: Buffer[]): Promis
   console.log('path                     predictions/s   CPU µs/record: main thread  whole collector process   predictions/s per core');
   for (const f of figures) {
     console.log(`${f.path.padEnd(24)} ${Math.round(f.perSecond).toLocaleString('en').padStart(13)} ${f.mainUsPerRecord.toFixed(1).padStart(27)} ${f.cpuUsPerRecord.toFixed(1).padStart(24)} ${Math.round(f.perCore).toLocaleString('en').padStart(24)}`);
+  }
+  if (jsonCeiling > 0) {
+    console.log(`per core over the old ceiling of this run (less tied to the machine's speed than the rates): ${figures.map((f) => `${f.path} ${(f.perCore / jsonCeiling).toFixed(2)}`).join(', ')}`);
   }
   if (process.argv.includes('--threads')) {
     for (const f of figures) console.log(`  ${f.path} by thread, µs/record: ${f.threads.filter(([, us]) => us >= 0.2).map(([name, us]) => `${name} ${us.toFixed(1)}`).join(', ')}`);
@@ -213,7 +216,7 @@ async function main() {
   console.log('path              decode     transform  encode (Native)  GC (within)         total   JSON (before, not in total)');
   for (const [name, v] of Object.entries(st)) console.log(`${name.padEnd(10)} ${f(v.decode)} ${f(v.transform)} ${f(v.encode)} ${f(v.gc)} ${f(v.total)} ${f(v.json)}`);
   if (process.argv.includes('--alone-only')) {
-    await printAlone(protoBodies, ndjsonBodies);
+    await printAlone(protoBodies, ndjsonBodies, 0); // (no ceiling measured in this mode)
     process.argv.push('--stages-only');
   }
   if (process.argv.includes('--stages-only')) {
@@ -317,7 +320,11 @@ async function main() {
     }
   }
   console.log(`rounds: ${Object.entries(results).map(([k, v]) => `${k} ${v.map((x) => Math.round(x)).join('/')}`).join('; ')}`);
-  if (!process.argv.includes('--no-alone')) await printAlone(protoBodies, ndjsonBodies);
+  // The machine's speed swings about 2x within a day (BENCHMARKS.md, Ingest); the unchanged JSON
+  // ceiling swings with it, so a rate over it compares runs of different hours better than the rate.
+  const jsonCeiling = median(results.jsonCeiling);
+  console.log(`end to end over the old ceiling (JSONEachRow) of this run: protobuf ${(median(results.protobuf) / jsonCeiling).toFixed(2)}, NDJSON ${(median(results.ndjson) / jsonCeiling).toFixed(2)}`);
+  if (!process.argv.includes('--no-alone')) await printAlone(protoBodies, ndjsonBodies, jsonCeiling);
   console.log(`load average at end: ${load()}`);
   await collector.app.close();
   await collector.writer.close();
