@@ -13,7 +13,7 @@
  * decoder against protobufjs on generated requests.
  */
 import { PredictionDraft } from './prediction-log.ts';
-import { isPrediction, prediction } from './prediction-wire.ts';
+import { isPrediction, prediction, releaseBody, useBody } from './prediction-wire.ts';
 import { anyValue, expect, fixed64String, FIXED64, keyValue, LEN, Reader, sub, VARINT, type R } from './wire.ts';
 
 // A LogRecord: a draft for an ml.prediction, else the generic object.
@@ -114,10 +114,15 @@ function resourceLogs(r: R, end: number): Record<string, unknown> {
 export function decodeLogsRequest(body: Uint8Array): { resourceLogs: Record<string, unknown>[] } {
   const r = Reader.create(body);
   const out: Record<string, unknown>[] = [];
-  while (r.pos < r.len) {
-    const tag = r.uint32();
-    if (tag >>> 3 === 1 && (tag & 7) === LEN) out.push(resourceLogs(r, sub(r)));
-    else r.skipType(tag & 7);
+  useBody(r.buf);
+  try {
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      if (tag >>> 3 === 1 && (tag & 7) === LEN) out.push(resourceLogs(r, sub(r)));
+      else r.skipType(tag & 7);
+    }
+  } finally {
+    releaseBody();
   }
   // A length prefix pointing past the end leaves pos beyond len: the body was cut short.
   if (r.pos > r.len) throw new RangeError(`index out of range: ${r.pos} > ${r.len}`);
