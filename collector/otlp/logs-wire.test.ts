@@ -235,6 +235,15 @@ describe('lean OTLP logs decoder', () => {
     for (const value of [{}, { stringValue: 'x'.repeat(200) }, { arrayValue: { values: [] } }]) expect(read(value), JSON.stringify(value)).toMatchObject({ fast: false, pos: 0 });
   });
 
+  it('refuses a bad feature name in every record, also once its key is known at its position', () => {
+    const record = { eventName: 'ml.prediction', attributes: [{ key: 'ml.model.name', value: { stringValue: 'm' } }, { key: 'ml.feature.bad name', value: { doubleValue: 1 } }] };
+    const body = encode({ resourceLogs: [{ scopeLogs: [{ logRecords: [record, record, record] }] }] });
+    const out = transformLogs(decodeLogsRequest(body), NOW);
+    expect(out.predictions).toHaveLength(0);
+    expect(out.rejected).toBe(3);
+    expect(rows(decodeLogsRequest(body))).toBe(rows(Req.decode(body)));
+  });
+
   it('keeps 64-bit nanosecond timestamps exact', () => {
     const body = encode({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: '1790000000123456789', eventName: 'app.log' }] }] }] });
     const d = decodeLogsRequest(body) as any;

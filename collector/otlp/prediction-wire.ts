@@ -6,6 +6,7 @@
  * there; values of any other shape are read by anyValue() itself.
  */
 import { applyPredictionAttribute, closePrediction, featureName, KEY, openPrediction, PredictionDraft, predictionKeyCode } from './prediction-log.ts';
+import { featureCollector, validName } from '../predictions/features.ts';
 import { anyValueScalar, fixed64Millis, NON_SCALAR, type Scalar } from './values.ts';
 import { anyValue, expect, FIXED64, LEN, sub, VARINT, type R } from './wire.ts';
 
@@ -131,6 +132,8 @@ interface KeySlot {
   key: string;
   code: number;
   name: string;
+  /** A feature key whose name passes validName(): its values go to the collector unchecked. */
+  valid: boolean;
   /** Recent string values of this key (see cachedString). */
   values: ValueCache | null;
 }
@@ -138,7 +141,7 @@ interface KeySlot {
 // record, so matching bytes reuse the decoded, classified key (no string, no classification).
 const keySlots: (KeySlot | undefined)[] = [];
 const MAX_SLOTS = 256;
-const NO_KEY: KeySlot = { bytes: new Uint8Array(0), words: new Int32Array(0), key: '', code: KEY.ATTRIBUTE, name: '', values: null };
+const NO_KEY: KeySlot = { bytes: new Uint8Array(0), words: new Int32Array(0), key: '', code: KEY.ATTRIBUTE, name: '', valid: false, values: null };
 
 // Mirrors keyValue(): the last key and the last value win; a missing value reads as null.
 function attribute(r: R, end: number, d: PredictionDraft, slot: number): void {
@@ -182,7 +185,8 @@ function key(r: R, slot: number): KeySlot {
   }
   const k = r.string();
   const code = predictionKeyCode(k);
-  const entry: KeySlot = { bytes: NO_KEY.bytes, words: NO_KEY.words, key: k, code, name: code === KEY.FEATURE ? featureName(k) : '', values: null };
+  const name = code === KEY.FEATURE ? featureName(k) : '';
+  const entry: KeySlot = { bytes: NO_KEY.bytes, words: NO_KEY.words, key: k, code, name, valid: code === KEY.FEATURE && validName(name), values: null };
   if (len < 128 && slot < MAX_SLOTS) {
     // A copy, so that the cache does not keep the request body alive.
     entry.bytes = new Uint8Array(r.buf.subarray(at + 1, r.pos));
@@ -304,7 +308,8 @@ export function knownAttribute(r: R, d: PredictionDraft, slot: number): boolean 
       return false;
   }
   r.pos = end;
-  if (k.code !== KEY.IGNORED) applyPredictionAttribute(d, k.code, k.key, k.name, v, undefined);
+  if (k.valid) featureCollector.addValid(k.name, v);
+  else if (k.code !== KEY.IGNORED) applyPredictionAttribute(d, k.code, k.key, k.name, v, undefined);
   return true;
 }
 

@@ -16,7 +16,8 @@ export const FEATURE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 
 // Names already checked: feature sets repeat, so the pattern runs once per name, not once per value.
 const validNames = new Set<string>();
-function validName(name: string): boolean {
+/** Whether a feature name is allowed (FEATURE_NAME). */
+export function validName(name: string): boolean {
   if (validNames.has(name)) return true;
   if (!FEATURE_NAME.test(name)) return false;
   if (validNames.size < 100_000) validNames.add(name);
@@ -58,9 +59,14 @@ export class FeatureCollector {
   /** Adds a feature; after the first bad one the rest are ignored. */
   add(name: string, v: unknown): void {
     if (this.error !== null) return;
-    if (!validName(name)) {
-      this.error = `feature name ${JSON.stringify(name)} is not allowed (letters, digits, _ . -; at most 128)`;
-    } else if (typeof v === 'number') {
+    if (!validName(name)) this.error = `feature name ${JSON.stringify(name)} is not allowed (letters, digits, _ . -; at most 128)`;
+    else this.addValid(name, v);
+  }
+
+  /** add() for a name the caller has already checked with validName() (a reader's cached key). */
+  addValid(name: string, v: unknown): void {
+    if (this.error !== null) return;
+    if (typeof v === 'number') {
       // A non-finite number carries no information a test could use: store it as a null.
       if (Number.isFinite(v)) {
         this.numNames[this.nNum] = name;
