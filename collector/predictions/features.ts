@@ -95,3 +95,10 @@ export class FeatureCollector {
 
 /** The collector every prediction reader shares (they run one record at a time, synchronously). */
 export const featureCollector = new FeatureCollector();
+
+/** Features given as name and value arrays (entries `from` to `to`), split as the readers split them. */
+export function collectFeatures(names: readonly string[], values: readonly unknown[], from = 0, to = names.length): Features {
+  featureCollector.begin();
+  for (let i = from; i < to; i++) featureCollector.add(names[i], values[i]);
+  return featureCollector.end();
+}

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { featureObject, type FeatureList } from '../../core/features.ts';
-import { buildPredictionRow, FEATURE_NAME, type PredictionRow } from './record.ts';
+import { collectFeatures, FEATURE_NAME } from './features.ts';
+import { buildPredictionRow, type PredictionRow } from './record.ts';
 import { parsePredictionsBody } from './json.ts';
 
 // The feature rules written the plain way (one object per map, a store per feature): rows built
@@ -40,7 +41,7 @@ const batch = fc.tuple(features, fc.array(fc.oneof({ weight: 4, arbitrary: fc.co
 function built(fs: [string, unknown][], pad: number): object | string {
   const names = [...Array.from({ length: pad }, () => 'pad'), ...fs.map(([n]) => n)];
   const values = [...Array.from({ length: pad }, () => 0), ...fs.map(([, v]) => v)];
-  const r = buildPredictionRow({ tsMs: 1_790_000_000_000, model: 'm', featureNames: names, featureValues: values, featureFrom: pad, featureTo: names.length });
+  const r = buildPredictionRow({ tsMs: 1_790_000_000_000, model: 'm', features: collectFeatures(names, values, pad) });
   if ('error' in r) return r.error;
   return { features_num: featureObject(r.row.features_num), features_cat: featureObject(r.row.features_cat), features_null: r.row.features_null };
 }
@@ -66,7 +67,7 @@ describe('buildPredictionRow feature maps', () => {
   });
 
   it('gives each row its own values under shared, frozen names', () => {
-    const row = (x: number, c: string) => (buildPredictionRow({ tsMs: 1_790_000_000_000, model: 'm', featureNames: ['x', 'c'], featureValues: [x, c], featureFrom: 0, featureTo: 2 }) as { row: PredictionRow }).row;
+    const row = (x: number, c: string) => (buildPredictionRow({ tsMs: 1_790_000_000_000, model: 'm', features: collectFeatures(['x', 'c'], [x, c]) }) as { row: PredictionRow }).row;
     const a = row(1, 'red');
     const b = row(2, 'blue');
     const [an, bn] = [a.features_num as FeatureList<number>, b.features_num as FeatureList<number>];
@@ -79,7 +80,7 @@ describe('buildPredictionRow feature maps', () => {
   });
 
   it('keeps the semantics of an object for a name given twice: first position, last value', () => {
-    const r = buildPredictionRow({ tsMs: 1_790_000_000_000, model: 'm', featureNames: ['a', 'b', 'a', '__proto__', 'c'], featureValues: [1, 2, 3, 4, 5], featureFrom: 0, featureTo: 5 });
+    const r = buildPredictionRow({ tsMs: 1_790_000_000_000, model: 'm', features: collectFeatures(['a', 'b', 'a', '__proto__', 'c'], [1, 2, 3, 4, 5]) });
     const list = (r as { row: PredictionRow }).row.features_num as FeatureList<number>;
     expect([list.names, list.values]).toEqual([['a', 'b', 'c'], [3, 2, 5]]);
     expect(JSON.stringify(list)).toBe('{"a":3,"b":2,"c":5}');
@@ -104,7 +105,7 @@ describe('buildPredictionRow feature maps', () => {
   });
 
   it('refuses latencies the latency rollup cannot hold (ClickHouse would keep the raw row and fail the insert in the view)', () => {
-    const input = (latencyMs: number) => ({ tsMs: Date.now(), model: 'm', latencyMs, featureNames: [], featureValues: [], featureFrom: 0, featureTo: 0 });
+    const input = (latencyMs: number) => ({ tsMs: Date.now(), model: 'm', latencyMs, features: collectFeatures([], []) });
     for (const bad of [1.77e308, 1e13, 1e-310, 5e-324]) {
       expect(buildPredictionRow(input(bad)), String(bad)).toEqual({ error: expect.stringMatching(/^latency_ms must be 0 or between 1e-300 and 1000000000000, got /) });
     }

@@ -1,13 +1,10 @@
 import type { FeatureMap } from '../../core/features.ts';
-import { featureCollector, type Features } from './features.ts';
-
-export { FEATURE_NAME } from './features.ts';
+import type { Features } from './features.ts';
 
 /**
  * A prediction as the collector understands it, whatever it arrived as (OTLP log, JSON, Kafka).
- * Features come either split already (`features`, from a reader that collected them as it read)
- * or as parallel name and value arrays, entries `featureFrom` to `featureTo` (exclusive): callers
- * fill reused arrays instead of allocating a [name, value] pair per feature.
+ * Its features come split already by the shared FeatureCollector (features.ts), which the readers
+ * feed as they read (collectFeatures() for name and value arrays).
  */
 export interface PredictionInput {
   tsMs: number;
@@ -22,11 +19,7 @@ export interface PredictionInput {
   score?: unknown;
   latencyMs?: unknown;
   errorType?: unknown;
-  features?: Features;
-  featureNames?: readonly string[];
-  featureValues?: readonly unknown[];
-  featureFrom?: number;
-  featureTo?: number;
+  features: Features;
   attributes?: Record<string, string>;
   traceId?: string;
   spanId?: string;
@@ -74,15 +67,6 @@ function optString(v: unknown): string {
   return typeof v === 'string' ? v : String(v);
 }
 
-// Features given as name and value arrays, split as the readers split them.
-function collect(p: PredictionInput): Features {
-  featureCollector.begin();
-  const names = p.featureNames ?? [];
-  const values = p.featureValues ?? [];
-  for (let i = p.featureFrom ?? 0; i < (p.featureTo ?? names.length); i++) featureCollector.add(names[i], values[i]);
-  return featureCollector.end();
-}
-
 /**
  * Validates one prediction and builds its row. Features split by type: numbers -> numeric map,
  * strings and booleans -> categorical map, null -> the null list. Anything else rejects the record.
@@ -106,7 +90,7 @@ export function buildPredictionRow(p: PredictionInput): BuildResult {
   if (p.label !== undefined && p.label !== null && typeof p.label !== 'string' && typeof p.label !== 'number' && typeof p.label !== 'boolean') {
     return { error: `label must be a string, got ${typeof p.label}` };
   }
-  const f = p.features ?? collect(p);
+  const f = p.features;
   if (f.error !== null) return { error: f.error };
   return {
     row: {
