@@ -4,7 +4,8 @@
 // 100,000-row inserts and, once, in inserts as large as the collector's; and the old ceiling, the
 // same rows as JSONEachRow (the format the writer sent before), for the comparison. For each run:
 // CPU per record of the main thread (the collector) and of the whole process (adds ClickHouse and
-// the sender thread; in the ceiling runs, ClickHouse's cost per row). Before the runs, measured
+// the sender thread; in the ceiling runs, ClickHouse's cost per row). Every timed path starts from
+// the same table: emptied, then a base of the same number of rows inserted and merged. Before the runs, measured
 // alone in this thread: the per-record cost of each collector stage (decode, transform, encode, GC).
 // Usage: node --max-semi-space-size=64 bin/run-ts.mjs bench/ingest.bench.ts [--rows N] [--batch N]
 //        [--concurrency N] [--flush-ms N] [--stages-only] [--alone-only] [--no-alone] [--profile FILE] [--threads]
@@ -181,9 +182,13 @@ function bodies(Req: protobuf.Type) {
   for (let i = 0; i < ROWS; i += PER_REQUEST) chunks.push(recs.slice(i, i + PER_REQUEST));
   const ceilingBodies: Buffer[] = [];
   const jsonCeilingBodies: Buffer[] = [];
+  // The base every timed path starts from (see sameStart): the same rows a day earlier, so that no
+  // insert of a path is a duplicate of the base that ClickHouse would skip.
+  const baseBodies: Buffer[] = [];
   for (let i = 0; i < ROWS; i += 100_000) {
     const part = chunks.slice(i / PER_REQUEST, (i + 100_000) / PER_REQUEST).flatMap((c) => parsePredictionsBody(c.map((r) => JSON.stringify(r)).join('\n')).rows);
     ceilingBodies.push(Buffer.from(encodeNativeBlock(COLUMNS, part)!));
+    baseBodies.push(Buffer.from(encodeNativeBlock(COLUMNS, part.map((r) => ({ ...r, ts: r.ts - 86_400_000 })))!));
     jsonCeilingBodies.push(Buffer.from(part.map((r) => JSON.stringify(r)).join('\n') + '\n'));
   }
   return {
@@ -191,6 +196,7 @@ function bodies(Req: protobuf.Type) {
     ndjsonBodies: chunks.map((c) => Buffer.from(c.map((r) => JSON.stringify(r)).join('\n'))),
     ceilingBodies,
     jsonCeilingBodies,
+    baseBodies,
   };
 }
 
@@ -204,7 +210,7 @@ async function main() {
   const url = `http://127.0.0.1:${(collector.app.server.address() as { port: number }).port}`;
   const Req = requestType('logs');
 
-  const { protoBodies, ndjsonBodies, ceilingBodies, jsonCeilingBodies } = bodies(Req);
+  const { protoBodies, ndjsonBodies, ceilingBodies, jsonCeilingBodies, baseBodies } = bodies(Req);
   const mb = (bs: Buffer[]) => (bs.reduce((n, b) => n + b.length, 0) / 1048576).toFixed(1);
   console.log(`rows ${ROWS}, ${PER_REQUEST} per request, ${CONCURRENCY} concurrent senders; protobuf ${mb(protoBodies)} MiB, NDJSON ${mb(ndjsonBodies)} MiB`);
 
@@ -235,9 +241,7 @@ async function main() {
   // CPU ms per thread name over all rounds of each path (--threads).
   const byThread: Record<string, Map<string, number>> = {};
   const timed = async (path: string, run: () => Promise<number>) => {
-    // Every path starts from an empty raw table, so that none pays for merging the rows of the
-    // paths run before it (the last path of a round used to pay 3-4x the merge CPU of the first).
-    await store.command(`TRUNCATE TABLE ${store.t('predictions')}`);
+    await sameStart();
     const elu = perf.eventLoopUtilization();
     const main0 = mainThreadCpuMs();
     const all0 = processCpuMs();
@@ -257,6 +261,24 @@ async function main() {
     c.all.push(((processCpuMs() - all0) * 1000) / ROWS);
     c.busy.push(perf.eventLoopUtilization(elu).utilization);
     results[path].push(ROWS / secs);
+  };
+  // Every path starts from the same table: emptied, then the base rows below inserted and merged
+  // (untimed). So each path pays for the merges its own inserts start, against a table that holds
+  // data as a running one does, and none for merging the rows of the paths run before it (with
+  // the table emptied once per round, the last path paid 3-4x the merge CPU of the first; emptied
+  // before each path alone, the merges mostly fell after the runs and none paid).
+  const sameStart = async () => {
+    await store.command(`TRUNCATE TABLE ${store.t('predictions')}`);
+    for (const b of baseBodies) await store.insertNative('predictions', COLUMN_NAMES, b);
+    await mergesDone();
+  };
+  const mergesDone = async () => {
+    const t0 = performance.now();
+    for (let idle = 0; idle < 3 && performance.now() - t0 < 60_000; ) {
+      const [{ n }] = await store.query<{ n: number }>('SELECT count() AS n FROM system.merges WHERE database = {db:String}', { db: store.database });
+      idle = Number(n) === 0 ? idle + 1 : 0;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   };
   const ceilingRun = async () => {
     const t0 = performance.now();
@@ -299,7 +321,8 @@ async function main() {
   if (profile) console.log(`CPU profiles of the end-to-end runs: ${await profile.save()}, first in ${process.argv[process.argv.indexOf('--profile') + 1]}`);
   const [{ n }] = await store.query<{ n: number }>(`SELECT sum(predictions) AS n FROM ${store.t('latency_1m')}`);
   const ceiling = median(results.ceiling);
-  console.log(`rollup rows counted: ${n} (expected ${ROWS * 13})`);
+  // 13 timed paths (3 rounds of 4, then the small inserts), each after a base of ROWS rows.
+  console.log(`rollup rows counted: ${n} (expected ${ROWS * 13 * 2})`);
   console.log('path                     predictions/s (median of 3)  vs ceiling   CPU µs/record: main thread  whole process   event loop busy');
   const labels: Record<string, string> = {
     ceiling: 'raw insert ceiling',
