@@ -288,6 +288,12 @@ export function knownAttribute(r: R, d: PredictionDraft, slot: number): boolean 
   switch (buf[p]) {
     case TAG_DOUBLE:
       if (p + 9 !== end) return false;
+      // A feature's double goes to the collector without passing through `v`, which would box it.
+      if (k.valid) {
+        r.pos = end;
+        featureCollector.addValidNumber(k.name, view.getFloat64(p + 1, true));
+        return true;
+      }
       v = view.getFloat64(p + 1, true);
       break;
     case TAG_STRING:

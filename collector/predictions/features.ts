@@ -63,6 +63,18 @@ export class FeatureCollector {
     else this.addValid(name, v);
   }
 
+  /**
+   * addValid() for a number: a reader that has the value as a double calls this, so that it is
+   * stored unboxed (through addValid's `unknown` it became a heap number per feature).
+   */
+  addValidNumber(name: string, v: number): void {
+    if (this.error !== null) return;
+    if (v - v === 0) {
+      this.numNames[this.nNum] = name;
+      this.numValues[this.nNum++] = v;
+    } else this.nulls.push(name);
+  }
+
   /** add() for a name the caller has already checked with validName() (a reader's cached key). */
   addValid(name: string, v: unknown): void {
     if (this.error !== null) return;

@@ -171,8 +171,21 @@ function writeMaps(w: ByteWriter, rows: readonly Record<string, unknown>[], name
           w.buf.set(bytes, w.pos);
           w.pos += bytes.length;
         }
-        if (numeric && total + k > values.length) values = floats(2 * (total + k), total);
-        for (let j = 0; j < k; j++) mapValue(vs[j], numeric, values, total + j, texts);
+        // The loops are inline: a double passed to a call that is not inlined is boxed first.
+        if (numeric) {
+          if (total + k > values.length) values = floats(2 * (total + k), total);
+          for (let j = 0; j < k; j++) {
+            const x = vs[j];
+            if (typeof x !== 'number' || x - x !== 0) throw new Unencodable();
+            values[total + j] = x + 0;
+          }
+        } else {
+          for (let j = 0; j < k; j++) {
+            const x = vs[j];
+            if (typeof x !== 'string') throw new Unencodable();
+            texts.push(x);
+          }
+        }
         total += k;
       }
     } else if (m !== undefined) {
