@@ -34,8 +34,11 @@ export interface Store {
   insert(table: string, rows: readonly object[], opts?: InsertOptions): Promise<void>;
   /** Inserts an already-encoded JSONEachRow payload (one JSON object per line). */
   insertRaw(table: string, body: Buffer, opts?: InsertOptions): Promise<void>;
-  /** Inserts a block in ClickHouse's Native format (storage/native) into the named columns. */
-  insertNative(table: string, columns: readonly string[], body: Buffer, opts?: InsertOptions): Promise<void>;
+  /**
+   * Inserts ClickHouse Native format (storage/native) into the named columns: one buffer, or blocks
+   * sent one after the other as a Native stream (the writer's batches, without joining them first).
+   */
+  insertNative(table: string, columns: readonly string[], body: Buffer | readonly Buffer[], opts?: InsertOptions): Promise<void>;
   ping(): Promise<boolean>;
   serverVersion(): Promise<string>;
   close(): Promise<void>;
@@ -208,12 +211,14 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
     },
     async insertNative(table, columns, body, o) {
       if (body.length === 0) return;
+      // Blocks go to the file or the socket one by one: joining them copied every batch once more.
+      const chunks: readonly Buffer[] = Buffer.isBuffer(body) ? [body] : body;
       const cols = columns.map(ident).join(', ');
       const settings = insertSettings(o);
       try {
         if (chdb) {
           const file = path.join(nativeDir, `${randomUUID()}.native`);
-          await fs.promises.writeFile(file, body);
+          await fs.promises.writeFile(file, chunks);
           try {
             // The path is bound like every other value (as the drift file readers bind theirs).
             await client.command({
@@ -227,7 +232,7 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
         } else {
           await client.exec({
             query: `INSERT INTO ${store.t(table)} (${cols}) FORMAT Native`,
-            values: Readable.from([body]),
+            values: Readable.from(chunks),
             clickhouse_settings: settings,
           } as any).then((r: any) => r.stream?.resume?.());
         }

@@ -261,7 +261,7 @@ export class BatchWriter {
     const rows = payloadRows(payload);
     const end = this.m.latency.startTimer({ table });
     try {
-      if (payload.blocks) await this.store.insertNative(table, NATIVE_TABLES[table].map((c) => c.name), payloadBody(payload), { dedupToken: token });
+      if (payload.blocks) await this.store.insertNative(table, NATIVE_TABLES[table].map((c) => c.name), payload.blocks, { dedupToken: token });
       else await this.store.insertRaw(table, payloadBody(payload), { dedupToken: token });
       end();
       this.m.written.inc({ table }, rows);

@@ -12,7 +12,7 @@ export function refusingPrediction(store: Store, id: string): Store {
   return {
     ...store,
     insertNative: async (table, columns, body, o) => {
-      if (decodeNativeBlocks(NATIVE_TABLES[table], body).some((r) => r.prediction_id === id)) {
+      if (decodeNativeBlocks(NATIVE_TABLES[table], Buffer.isBuffer(body) ? body : Buffer.concat(body)).some((r) => r.prediction_id === id)) {
         throw Object.assign(new Error('Code: 27. DB::Exception: Cannot parse input (injected)'), { clickhouseCode: 27 });
       }
       return store.insertNative(table, columns, body, o);
