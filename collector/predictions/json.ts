@@ -1,4 +1,4 @@
-import { featureCollector } from './features.ts';
+import { featureCollector, validName } from './features.ts';
 import { buildPredictionRow, type PredictionRow } from './record.ts';
 import { jsonErrorMessage } from '../privacy/messages.ts';
 
@@ -11,6 +11,10 @@ export interface ParsedPredictions {
 
 const MAX_ERRORS = 5;
 const hasOwn = Object.prototype.hasOwnProperty;
+// Feature names that passed validName(), by their position in the record's features object: the
+// records of one model repeat them, in the same order.
+const checkedNames: string[] = [];
+const MAX_CHECKED = 256;
 
 /** Parses a timestamp given as ISO-8601 text or epoch milliseconds (seconds if < 1e11). */
 export function parseTimestamp(v: unknown, now: number): number {
@@ -34,7 +38,17 @@ export function predictionFromObject(o: unknown, now: number): { row: Prediction
   // is synchronous, so the shared collector holds this record's features until it ends them).
   const f = features as Record<string, unknown>;
   featureCollector.begin();
-  for (const k in f) if (hasOwn.call(f, k)) featureCollector.add(k, f[k]);
+  let at = 0;
+  for (const k in f) {
+    if (!hasOwn.call(f, k)) continue;
+    // The name last found valid at this position skips the check (a Set lookup per feature).
+    if (k === checkedNames[at]) featureCollector.addValid(k, f[k]);
+    else {
+      featureCollector.add(k, f[k]);
+      if (at < MAX_CHECKED && validName(k)) checkedNames[at] = k;
+    }
+    at++;
+  }
   const collected = featureCollector.end();
   let attributes: Record<string, string> | undefined;
   if (r.attributes !== undefined) {
