@@ -16,19 +16,13 @@ import { PredictionDraft } from './prediction-log.ts';
 import { isPrediction, prediction, releaseBody, useBody } from './prediction-wire.ts';
 import { anyValue, expect, fixed64String, FIXED64, keyValue, LEN, Reader, sub, VARINT, type R } from './wire.ts';
 
-// Whether the last record read was an ml.prediction: then the next one most likely is too, and is
-// read as one without the look-ahead (a pass over its bytes, 6% of decoding in a profile).
-let afterPrediction = false;
-
-// A LogRecord: a draft for an ml.prediction, else the generic object. prediction() makes the
-// reads logRecord() makes, so a record it reads in vain throws, or not, as logRecord() would, and is
-// then read again by logRecord() from its start.
+// A LogRecord: a draft for an ml.prediction, else the generic object.
 function record(r: R, end: number): Record<string, unknown> | PredictionDraft {
-  if (afterPrediction || isPrediction(r, end)) {
+  if (isPrediction(r, end)) {
     const start = r.pos;
     const d = prediction(r, end);
-    afterPrediction = d !== null;
     if (d) return d;
+    // The look-ahead was wrong (only for malformed bodies): read it as logRecord() always did.
     r.pos = start;
   }
   return logRecord(r, end);
