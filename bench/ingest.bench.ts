@@ -27,6 +27,7 @@ import { encodeNativeBlock } from '../storage/native/block.ts';
 import { decodeNativeBlocks } from '../storage/native/decode.ts';
 import { NATIVE_TABLES } from '../storage/native/tables.ts';
 import { median, numArg } from './args.ts';
+import { otlpBody, record } from './ingest-data.ts';
 import { collectorAlone, mainThreadCpuMs, SEND_LOOP, threadCpuMs } from './collector-alone.ts';
 import { profiler } from './profiler.ts';
 
@@ -38,33 +39,8 @@ const PER_REQUEST = numArg('batch', 5_000);
 const CONCURRENCY = numArg('concurrency', 32);
 // The writer's default flush interval (writer.flushIntervalMs).
 const FLUSH_MS = numArg('flush-ms', 1000);
-const NUMERIC = Array.from({ length: 20 }, (_, i) => `f${i}`);
 const COLUMNS = NATIVE_TABLES.predictions;
 const COLUMN_NAMES = COLUMNS.map((c) => c.name);
-
-function record(i: number, base: number) {
-  const features: Record<string, number | string> = {};
-  NUMERIC.forEach((f, k) => (features[f] = Math.sin(i + k) * 10 + k));
-  features.color = ['red', 'green', 'blue'][i % 3];
-  features.country = ['DE', 'FR', 'US', 'JP'][i % 4];
-  features.tier = i % 7 === 0 ? 'gold' : 'std';
-  return { model: 'bench', version: i % 2 ? 'v2' : 'v1', id: `p${i}`, timestamp: base + i, prediction: (i % 100) / 100, latency_ms: 1 + (i % 40), features };
-}
-
-function otlpBody(Req: protobuf.Type, recs: ReturnType<typeof record>[]): Buffer {
-  const kv = (key: string, v: number | string) => ({ key, value: typeof v === 'number' ? { doubleValue: v } : { stringValue: v } });
-  const logRecords = recs.map((r) => ({
-    timeUnixNano: r.timestamp * 1e6,
-    eventName: 'ml.prediction',
-    attributes: [
-      kv('ml.model.name', r.model), kv('ml.model.version', r.version), kv('ml.prediction.id', r.id),
-      kv('ml.prediction.value', r.prediction), kv('ml.inference.duration_ms', r.latency_ms),
-      ...Object.entries(r.features).map(([k, v]) => kv(`ml.feature.${k}`, v)),
-    ],
-  }));
-  const msg = { resourceLogs: [{ resource: { attributes: [kv('service.name', 'bench')] }, scopeLogs: [{ logRecords }] }] };
-  return Buffer.from(Req.encode(Req.fromObject(msg)).finish());
-}
 
 // The senders run in a worker thread: a model server's exporter is never on the collector's event
 // loop, and an in-process HTTP client would bill its own work to the collector.
