@@ -4,13 +4,13 @@ import protobuf from 'protobufjs';
 const NUMERIC = Array.from({ length: 20 }, (_, i) => `f${i}`);
 
 /** Prediction `i` of a run, timestamped `base + i` ms, as a flat NDJSON object. */
-export function record(i: number, base: number) {
+export function record(i: number, base: number, model = 'bench', idPrefix = 'p') {
   const features: Record<string, number | string> = {};
   NUMERIC.forEach((f, k) => (features[f] = Math.sin(i + k) * 10 + k));
   features.color = ['red', 'green', 'blue'][i % 3];
   features.country = ['DE', 'FR', 'US', 'JP'][i % 4];
   features.tier = i % 7 === 0 ? 'gold' : 'std';
-  return { model: 'bench', version: i % 2 ? 'v2' : 'v1', id: `p${i}`, timestamp: base + i, prediction: (i % 100) / 100, latency_ms: 1 + (i % 40), features };
+  return { model, version: i % 2 ? 'v2' : 'v1', id: `${idPrefix}${i}`, timestamp: base + i, prediction: (i % 100) / 100, latency_ms: 1 + (i % 40), features };
 }
 
 /** The records as one ExportLogsServiceRequest of `ml.prediction` log records, as the SDK sends them. */

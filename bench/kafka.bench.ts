@@ -27,23 +27,17 @@ import { kafkaOptionsFromConfig, startKafkaIngest } from '../collector/kafka/ind
 import { parsePredictionsBody } from '../collector/predictions/json.ts';
 import { startKafkaMock } from '../test/services/kafka-mock.ts';
 import { arg } from './args.ts';
+import { record as recordOf } from './ingest-data.ts';
 
 const MESSAGES = Number(arg('messages', '150000'));
 const PARTITIONS = Number(arg('partitions', '24'));
 const CHUNK_OFFSETS = Number(arg('chunk-offsets', String(Math.ceil(MESSAGES / PARTITIONS))));
 const FORMAT = arg('format', 'predictions') as 'predictions' | 'otlp';
 const PER_MESSAGE = FORMAT === 'otlp' ? Number(arg('per-message', '100')) : 1;
-const NUMERIC = Array.from({ length: 20 }, (_, i) => `f${i}`);
 const log = pino({ level: 'warn' });
 
-function record(i: number, base: number) {
-  const features: Record<string, number | string> = {};
-  NUMERIC.forEach((f, k) => (features[f] = Math.sin(i + k) * 10 + k));
-  features.color = ['red', 'green', 'blue'][i % 3];
-  features.country = ['DE', 'FR', 'US', 'JP'][i % 4];
-  features.tier = i % 7 === 0 ? 'gold' : 'std';
-  return { model: 'bench-kafka', version: i % 2 ? 'v2' : 'v1', id: `k${i}`, timestamp: base + i, prediction: (i % 100) / 100, latency_ms: 1 + (i % 40), features };
-}
+// The ingest bench's predictions, under a model and ids of this bench's own.
+const record = (i: number, base: number) => recordOf(i, base, 'bench-kafka', 'k');
 
 function otlpEncoder(): (recs: ReturnType<typeof record>[]) => Buffer {
   const dir = path.resolve(import.meta.dirname, '../collector/otlp/proto');
