@@ -69,6 +69,7 @@ export class FeatureCollector {
    */
   addValidNumber(name: string, v: number): void {
     if (this.error !== null) return;
+    // A non-finite number carries no information a test could use: store it as a null.
     if (v - v === 0) {
       this.numNames[this.nNum] = name;
       this.numValues[this.nNum++] = v;
@@ -78,13 +79,8 @@ export class FeatureCollector {
   /** add() for a name the caller has already checked with validName() (a reader's cached key). */
   addValid(name: string, v: unknown): void {
     if (this.error !== null) return;
-    if (typeof v === 'number') {
-      // A non-finite number carries no information a test could use: store it as a null.
-      if (Number.isFinite(v)) {
-        this.numNames[this.nNum] = name;
-        this.numValues[this.nNum++] = v;
-      } else this.nulls.push(name);
-    } else if (typeof v === 'string' || typeof v === 'boolean') {
+    if (typeof v === 'number') this.addValidNumber(name, v);
+    else if (typeof v === 'string' || typeof v === 'boolean') {
       this.catNames[this.nCat] = name;
       this.catValues[this.nCat++] = typeof v === 'string' ? v : v ? 'true' : 'false';
     } else if (v === null || v === undefined) {

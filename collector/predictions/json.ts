@@ -42,11 +42,10 @@ export function predictionFromObject(o: unknown, now: number): { row: Prediction
   for (const k in f) {
     if (!hasOwn.call(f, k)) continue;
     // The name last found valid at this position skips the check (a Set lookup per feature).
-    if (k === checkedNames[at]) featureCollector.addValid(k, f[k]);
-    else {
-      featureCollector.add(k, f[k]);
-      if (at < MAX_CHECKED && validName(k)) checkedNames[at] = k;
-    }
+    if (k === checkedNames[at] || validName(k)) {
+      if (at < MAX_CHECKED) checkedNames[at] = k;
+      featureCollector.addValid(k, f[k]);
+    } else featureCollector.add(k, f[k]); // refused: add() records why
     at++;
   }
   const collected = featureCollector.end();
