@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createStore } from './client.ts';
 import { classifyInsertError } from './errors.ts';
 import { migrate } from './migrate.ts';
@@ -46,6 +46,41 @@ describe('embedded Native inserts', () => {
     } finally {
       await store.close();
       fs.rmSync(path.dirname(dataDir), { recursive: true, force: true });
+    }
+  });
+
+  it('writes a batch of many blocks to its insert file in one request, and every row lands', async () => {
+    // Each write request costs a turn of the event loop, which a burst of requests being parsed
+    // holds for seconds: fs.promises.writeFile made one per 512 KiB (BENCHMARKS.md, issue 12).
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-writev-'));
+    const store = await createStore({ dataDir });
+    const open = fs.promises.open;
+    const calls = { writev: 0, write: 0 };
+    const spy = vi.spyOn(fs.promises, 'open').mockImplementation(async (...args: Parameters<typeof open>) => {
+      const fh = await open(...args);
+      const writev = fh.writev.bind(fh);
+      const write = fh.write.bind(fh);
+      fh.writev = ((...a: Parameters<typeof writev>) => (calls.writev++, writev(...a))) as typeof fh.writev;
+      fh.write = ((...a: unknown[]) => (calls.write++, (write as (...x: unknown[]) => unknown)(...a))) as typeof fh.write;
+      return fh;
+    });
+    try {
+      await migrate(store);
+      const cols = NATIVE_TABLES.predictions;
+      // 12 blocks, about 2 MiB of feature values in all.
+      const blocks = Array.from({ length: 12 }, (_, k) => encodeNativeBlock(cols, Array.from({ length: 500 }, (_, i) => ({
+        ts: Date.now(), model: 'writev', prediction_id: `w${k}-${i}`,
+        features_num: Object.fromEntries(Array.from({ length: 20 }, (_, f) => [`f${f}`, k * 1000 + i + f / 7])),
+      })))!);
+      await store.insertNative('predictions', cols.map((c) => c.name), blocks);
+      expect(calls).toEqual({ writev: 1, write: 0 });
+      const [{ n, s }] = await store.query<{ n: number; s: number }>(`SELECT count() AS n, sum(features_num['f3']) AS s FROM ${store.t('predictions')} WHERE model = 'writev'`);
+      expect(Number(n)).toBe(6000);
+      expect(Number(s)).toBeCloseTo(Array.from({ length: 12 }, (_, k) => Array.from({ length: 500 }, (_, i) => k * 1000 + i + 3 / 7).reduce((a, b) => a + b, 0)).reduce((a, b) => a + b, 0), 3);
+    } finally {
+      spy.mockRestore();
+      await store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
