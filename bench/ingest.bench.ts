@@ -5,10 +5,13 @@
 // same rows as JSONEachRow (the format the writer sent before), for the comparison. For each run:
 // CPU per record of the main thread (the collector) and of the whole process (adds ClickHouse and
 // the sender thread; in the ceiling runs, ClickHouse's cost per row). Every timed path starts from
-// the same table: emptied, then a base of the same number of rows inserted and merged. Before the runs, measured
+// the same table: emptied, then a base of the same number of rows inserted and merged. Then each path
+// again as a sustained stream, several times the senders' window, timed in its middle (sustained.ts).
+// Before the runs, measured
 // alone in this thread: the per-record cost of each collector stage (decode, transform, encode, GC).
 // Usage: node --max-semi-space-size=64 bin/run-ts.mjs bench/ingest.bench.ts [--rows N] [--batch N]
-//        [--concurrency N] [--flush-ms N] [--stages-only] [--alone-only] [--no-alone] [--profile FILE] [--threads]
+//        [--concurrency N] [--flush-ms N] [--sustained-rows N] [--stages-only] [--alone-only] [--no-alone]
+//        [--profile FILE] [--threads]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +33,7 @@ import { median, numArg } from './args.ts';
 import { otlpBody, record } from './ingest-data.ts';
 import { collectorAlone, mainThreadCpuMs, SEND_LOOP, threadCpuMs } from './collector-alone.ts';
 import { profiler } from './profiler.ts';
+import { sustainedBodies, sustainedRun } from './sustained.ts';
 
 const ROWS = numArg('rows', 200_000);
 const PER_REQUEST = numArg('batch', 5_000);
@@ -39,6 +43,8 @@ const PER_REQUEST = numArg('batch', 5_000);
 const CONCURRENCY = numArg('concurrency', 32);
 // The writer's default flush interval (writer.flushIntervalMs).
 const FLUSH_MS = numArg('flush-ms', 1000);
+// Rows of each sustained run (sustained.ts): several times the senders' window; 0 skips them.
+const SUSTAINED_ROWS = numArg('sustained-rows', 600_000);
 const COLUMNS = NATIVE_TABLES.predictions;
 const COLUMN_NAMES = COLUMNS.map((c) => c.name);
 
@@ -295,10 +301,29 @@ async function main() {
     return (performance.now() - t0) / 1000;
   });
   if (profile) console.log(`CPU profiles of the end-to-end runs: ${await profile.save()}, first in ${process.argv[process.argv.indexOf('--profile') + 1]}`);
+  // Sustained runs: each path in turn, 3 rounds, from the same start as every timed path.
+  const sustained: Record<string, { middle: number[]; overall: number[]; main: number[]; all: number[] }> = {};
+  if (SUSTAINED_ROWS > 0) {
+    const sb = sustainedBodies(Req, SUSTAINED_ROWS, PER_REQUEST, Date.now() - 3600_000);
+    for (let round = 0; round < 3; round++) {
+      for (const [p, route, type, bs] of [['protobuf', '/v1/logs', 'application/x-protobuf', sb.protobuf], ['ndjson', '/v1/predictions', 'application/x-ndjson', sb.ndjson]] as const) {
+        await sameStart();
+        const main0 = mainThreadCpuMs();
+        const all0 = processCpuMs();
+        const r = await sustainedRun(`${url}${route}`, bs, type, CONCURRENCY, PER_REQUEST);
+        const s = (sustained[p] ??= { middle: [], overall: [], main: [], all: [] });
+        s.middle.push(r.middle);
+        s.overall.push(r.overall);
+        s.main.push(((mainThreadCpuMs() - main0) * 1000) / SUSTAINED_ROWS);
+        s.all.push(((processCpuMs() - all0) * 1000) / SUSTAINED_ROWS);
+      }
+    }
+  }
   const [{ n }] = await store.query<{ n: number }>(`SELECT sum(predictions) AS n FROM ${store.t('latency_1m')}`);
   const ceiling = median(results.ceiling);
-  // 13 timed paths (3 rounds of 4, then the small inserts), each after a base of ROWS rows.
-  console.log(`rollup rows counted: ${n} (expected ${ROWS * 13 * 2})`);
+  // 13 timed paths (3 rounds of 4, then the small inserts), each after a base of ROWS rows, then
+  // the sustained runs (3 rounds of 2), each after the same base.
+  console.log(`rollup rows counted: ${n} (expected ${ROWS * 13 * 2 + (SUSTAINED_ROWS > 0 ? 6 * (ROWS + SUSTAINED_ROWS) : 0)})`);
   console.log('path                     predictions/s (median of 3)  vs ceiling   CPU µs/record: main thread  whole process   event loop busy');
   const labels: Record<string, string> = {
     ceiling: 'raw insert ceiling',
@@ -325,6 +350,17 @@ async function main() {
   // ceiling swings with it, so a rate over it compares runs of different hours better than the rate.
   const jsonCeiling = median(results.jsonCeiling);
   console.log(`end to end over the old ceiling (JSONEachRow) of this run: protobuf ${(median(results.protobuf) / jsonCeiling).toFixed(2)}, NDJSON ${(median(results.ndjson) / jsonCeiling).toFixed(2)}`);
+  if (SUSTAINED_ROWS > 0) {
+    console.log(`end to end, sustained: ${SUSTAINED_ROWS.toLocaleString('en')} rows a run, ${CONCURRENCY} senders; the rate between the acknowledgement of 1/5 and 4/5 of the rows (sustained.ts), medians of 3:`);
+    const window = CONCURRENCY * PER_REQUEST;
+    if (SUSTAINED_ROWS < 3 * window) console.log(`(under 3 times the senders' window of ${window.toLocaleString('en')} rows: the middle of the stream is an insert or two, and its rate means little)`);
+    console.log('path                     predictions/s   whole run /s   over the old ceiling   CPU µs/record: main thread  whole process');
+    for (const [k, label] of [['protobuf', 'OTLP/HTTP protobuf'], ['ndjson', 'NDJSON /v1/predictions']] as const) {
+      const v = sustained[k];
+      console.log(`${label.padEnd(24)} ${Math.round(median(v.middle)).toLocaleString('en').padStart(13)} ${Math.round(median(v.overall)).toLocaleString('en').padStart(14)} ${(median(v.middle) / jsonCeiling).toFixed(2).padStart(22)} ${median(v.main).toFixed(1).padStart(27)} ${median(v.all).toFixed(1).padStart(14)}`);
+    }
+    console.log(`sustained rounds: ${Object.entries(sustained).map(([k, v]) => `${k} ${v.middle.map((x) => Math.round(x)).join('/')}`).join('; ')}`);
+  }
   if (!process.argv.includes('--no-alone')) await printAlone(protoBodies, ndjsonBodies, jsonCeiling);
   console.log(`load average at end: ${load()}`);
   await collector.app.close();

@@ -1,0 +1,65 @@
+/**
+ * The ingest bench's sustained end-to-end rate: a stream several times the senders' window, timed
+ * in its middle. A 200,000-row burst from 32 senders of 5,000 rows has 160,000 rows out at once, so
+ * most of it is parsed before the first insert answers and its end waits for the last insert
+ * alone: its rate mixes throughput with the writer's acknowledgement latency. Here the rate is the
+ * slope of acknowledged rows over time between the acknowledgement of a fifth of the stream and of
+ * four fifths (a least-squares fit, since acknowledgements come in steps, one per insert).
+ */
+import { Worker } from 'node:worker_threads';
+import protobuf from 'protobufjs';
+import { linearRegression } from 'simple-statistics';
+import { otlpBody, record } from './ingest-data.ts';
+
+// Like SEND_LOOP (collector-alone.ts), and keeps when each request was acknowledged (ms).
+const SENDER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { url, bodies, type, concurrency } = workerData;
+(async () => {
+  let next = 0;
+  const t0 = performance.now();
+  const acks = [];
+  await Promise.all(Array.from({ length: Number(concurrency) }, async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++];
+      for (;;) {
+        const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': type } });
+        await res.arrayBuffer();
+        if (res.status === 200) break;
+        if (res.status !== 503 && res.status !== 429) throw new Error('HTTP ' + res.status);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      acks.push(performance.now() - t0);
+    }
+  }));
+  parentPort.postMessage(acks);
+})().catch((err) => parentPort.postMessage({ error: String(err) }));
+`;
+
+/** Request bodies of `rows` predictions (ids `s<i>`, a day apart from the burst runs' rows), `perRequest` each. */
+export function sustainedBodies(Req: protobuf.Type, rows: number, perRequest: number, base: number): { protobuf: Buffer[]; ndjson: Buffer[] } {
+  const out = { protobuf: [] as Buffer[], ndjson: [] as Buffer[] };
+  // Chunk by chunk, so that no million row objects stay alive into the runs.
+  for (let i = 0; i < rows; i += perRequest) {
+    const recs = Array.from({ length: Math.min(perRequest, rows - i) }, (_, k) => record(i + k, base, 'bench', 's'));
+    out.protobuf.push(otlpBody(Req, recs));
+    out.ndjson.push(Buffer.from(recs.map((r) => JSON.stringify(r)).join('\n')));
+  }
+  return out;
+}
+
+/** Sends the bodies from a worker thread (`concurrency` requests at a time); rows/s in the stream's middle and over all of it. */
+export async function sustainedRun(url: string, bodies: Buffer[], type: string, concurrency: number, perRequest: number): Promise<{ middle: number; overall: number }> {
+  const worker = new Worker(SENDER, { eval: true, workerData: { url, bodies: bodies.map((b) => new Uint8Array(b)), type, concurrency } });
+  const acks = await new Promise<number[] | { error: string }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await worker.terminate();
+  if (!Array.isArray(acks)) throw new Error(acks.error);
+  acks.sort((a, b) => a - b);
+  const from = Math.floor(acks.length / 5);
+  const to = Math.ceil((acks.length * 4) / 5);
+  const points = acks.slice(from, to).map((ms, i) => [ms / 1000, (from + i + 1) * perRequest]);
+  return { middle: linearRegression(points).m, overall: (acks.length * perRequest) / (acks[acks.length - 1] / 1000) };
+}
