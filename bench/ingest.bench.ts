@@ -308,9 +308,12 @@ async function main() {
     for (let round = 0; round < 3; round++) {
       for (const [p, route, type, bs] of [['protobuf', '/v1/logs', 'application/x-protobuf', sb.protobuf], ['ndjson', '/v1/predictions', 'application/x-ndjson', sb.ndjson]] as const) {
         await sameStart();
-        const main0 = mainThreadCpuMs();
-        const all0 = processCpuMs();
-        const r = await sustainedRun(`${url}${route}`, bs, type, CONCURRENCY, PER_REQUEST);
+        let main0 = 0;
+        let all0 = 0;
+        const r = await sustainedRun(`${url}${route}`, bs, type, CONCURRENCY, PER_REQUEST, () => {
+          main0 = mainThreadCpuMs();
+          all0 = processCpuMs();
+        });
         const s = (sustained[p] ??= { middle: [], overall: [], main: [], all: [] });
         s.middle.push(r.middle);
         s.overall.push(r.overall);

@@ -14,8 +14,13 @@ import { otlpBody, record } from './ingest-data.ts';
 // Like SEND_LOOP (collector-alone.ts), and keeps when each request was acknowledged (ms).
 const SENDER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { url, bodies, type, concurrency } = workerData;
-(async () => {
+const { url, shared, offsets, type, concurrency } = workerData;
+// Own copies of the bodies (fetch takes no view of shared memory), made before 'ready', so that
+// the caller's CPU accounting starts after them.
+const bodies = offsets.slice(1).map((end, i) => new Uint8Array(shared, offsets[i], end - offsets[i]).slice());
+parentPort.postMessage('ready');
+parentPort.once('message', () => run());
+const run = () => (async () => {
   let next = 0;
   const t0 = performance.now();
   const acks = [];
@@ -37,7 +42,7 @@ const { url, bodies, type, concurrency } = workerData;
 `;
 
 /** Request bodies of `rows` predictions (ids `s<i>`, a day apart from the burst runs' rows), `perRequest` each. */
-export function sustainedBodies(Req: protobuf.Type, rows: number, perRequest: number, base: number): { protobuf: Buffer[]; ndjson: Buffer[] } {
+export function sustainedBodies(Req: protobuf.Type, rows: number, perRequest: number, base: number): { protobuf: SharedBodies; ndjson: SharedBodies } {
   const out = { protobuf: [] as Buffer[], ndjson: [] as Buffer[] };
   // Chunk by chunk, so that no million row objects stay alive into the runs.
   for (let i = 0; i < rows; i += perRequest) {
@@ -45,14 +50,37 @@ export function sustainedBodies(Req: protobuf.Type, rows: number, perRequest: nu
     out.protobuf.push(otlpBody(Req, recs));
     out.ndjson.push(Buffer.from(recs.map((r) => JSON.stringify(r)).join('\n')));
   }
-  return out;
+  return { protobuf: share(out.protobuf), ndjson: share(out.ndjson) };
 }
 
-/** Sends the bodies from a worker thread (`concurrency` requests at a time); rows/s in the stream's middle and over all of it. */
-export async function sustainedRun(url: string, bodies: Buffer[], type: string, concurrency: number, perRequest: number): Promise<{ middle: number; overall: number }> {
-  const worker = new Worker(SENDER, { eval: true, workerData: { url, bodies: bodies.map((b) => new Uint8Array(b)), type, concurrency } });
+/** Request bodies in one block of shared memory, body i from offsets[i] to offsets[i + 1]. */
+export interface SharedBodies {
+  shared: SharedArrayBuffer;
+  offsets: number[];
+}
+
+// Shared, so that starting a sender thread copies no body on this thread.
+function share(bodies: Buffer[]): SharedBodies {
+  const offsets = [0];
+  for (const b of bodies) offsets.push(offsets[offsets.length - 1] + b.length);
+  const shared = new SharedArrayBuffer(offsets[offsets.length - 1]);
+  const view = new Uint8Array(shared);
+  bodies.forEach((b, i) => view.set(b, offsets[i]));
+  return { shared, offsets };
+}
+
+/**
+ * Sends the bodies from a worker thread (`concurrency` requests at a time), calling `started` once
+ * the thread is ready and about to send; rows/s in the stream's middle and over all of it.
+ */
+export async function sustainedRun(url: string, bodies: SharedBodies, type: string, concurrency: number, perRequest: number, started: () => void): Promise<{ middle: number; overall: number }> {
+  const worker = new Worker(SENDER, { eval: true, workerData: { url, ...bodies, type, concurrency } });
   const acks = await new Promise<number[] | { error: string }>((resolve, reject) => {
-    worker.once('message', resolve);
+    worker.on('message', (m) => {
+      if (m !== 'ready') return resolve(m);
+      started();
+      worker.postMessage('go');
+    });
     worker.once('error', reject);
   });
   await worker.terminate();
