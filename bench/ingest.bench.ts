@@ -152,6 +152,18 @@ async function printAlone(protoBodies: Buffer[], ndjsonBodies: Buffer[], jsonCei
 }
 
 /**
+ * The same rows in blocks of `perInsert`. A function of its own, so that the decoded rows die with
+ * it: kept in main()'s scope, 200,000 row objects stayed alive through the sustained runs, and
+ * every full garbage collection marked them again (V8's helper threads took 8 µs per record).
+ */
+function reblock(bodies: Buffer[], perInsert: number): Buffer[] {
+  const out: Buffer[] = [];
+  const rows = bodies.flatMap((b) => decodeNativeBlocks(COLUMNS, b));
+  for (let i = 0; i < rows.length; i += perInsert) out.push(Buffer.from(encodeNativeBlock(COLUMNS, rows.slice(i, i + perInsert))!));
+  return out;
+}
+
+/**
  * The request bodies, and the ceilings' insert bodies: exactly the rows the collector would write,
  * already encoded, as Native blocks (what the writer sends) and as JSONEachRow (what it sent
  * before). Built in a function so that only bytes stay alive through the runs: row objects held
@@ -291,9 +303,7 @@ async function main() {
   // The same ceiling with inserts as large as the collector's were (its writer flushes every 250 ms
   // here, so its inserts are smaller than the 100,000 rows above): ClickHouse's cost per row there.
   const perInsert = Math.max(1, Math.round((6 * ROWS) / ((await collectorInserts()) - inserts0)));
-  const smallBodies: Buffer[] = [];
-  const allRows = ceilingBodies.flatMap((b) => decodeNativeBlocks(COLUMNS, b));
-  for (let i = 0; i < allRows.length; i += perInsert) smallBodies.push(Buffer.from(encodeNativeBlock(COLUMNS, allRows.slice(i, i + perInsert))!));
+  const smallBodies = reblock(ceilingBodies, perInsert);
   results.small = [];
   await timed('small', async () => {
     const t0 = performance.now();
@@ -310,10 +320,20 @@ async function main() {
         await sameStart();
         let main0 = 0;
         let all0 = 0;
+        let threads0 = new Map<string, number>();
         const r = await sustainedRun(`${url}${route}`, bs, type, CONCURRENCY, PER_REQUEST, () => {
           main0 = mainThreadCpuMs();
           all0 = processCpuMs();
+          threads0 = threadCpuMs();
         });
+        const sum = (byThread[`sustained ${p}`] ??= new Map());
+        let named = 0;
+        for (const [name, ms] of threadCpuMs()) {
+          const d = ms - (threads0.get(name) ?? 0);
+          sum.set(name, (sum.get(name) ?? 0) + d);
+          named += d;
+        }
+        sum.set('(ended: sender worker)', (sum.get('(ended: sender worker)') ?? 0) + processCpuMs() - all0 - named);
         const s = (sustained[p] ??= { middle: [], overall: [], main: [], all: [] });
         s.middle.push(r.middle);
         s.overall.push(r.overall);
@@ -363,6 +383,13 @@ async function main() {
       console.log(`${label.padEnd(24)} ${Math.round(median(v.middle)).toLocaleString('en').padStart(13)} ${Math.round(median(v.overall)).toLocaleString('en').padStart(14)} ${(median(v.middle) / jsonCeiling).toFixed(2).padStart(22)} ${median(v.main).toFixed(1).padStart(27)} ${median(v.all).toFixed(1).padStart(14)}`);
     }
     console.log(`sustained rounds: ${Object.entries(sustained).map(([k, v]) => `${k} ${v.middle.map((x) => Math.round(x)).join('/')}`).join('; ')}`);
+    if (process.argv.includes('--threads')) {
+      console.log('CPU µs per record by thread, sustained (all rounds):');
+      for (const k of ['protobuf', 'ndjson']) {
+        const rows = [...byThread[`sustained ${k}`]].filter(([, ms]) => ms * 1000 / (3 * SUSTAINED_ROWS) >= 0.2).sort((a, b) => b[1] - a[1]);
+        console.log(`  ${k}: ${rows.map(([name, ms]) => `${name} ${((ms * 1000) / (3 * SUSTAINED_ROWS)).toFixed(1)}`).join(', ')}`);
+      }
+    }
   }
   if (!process.argv.includes('--no-alone')) await printAlone(protoBodies, ndjsonBodies, jsonCeiling);
   console.log(`load average at end: ${load()}`);
