@@ -77,7 +77,7 @@ process.on('message', (m) => { if (m === 'count') process.send(lines); });
  * `concurrency` requests in flight, retrying 429/503 as exporters do; a promise of the seconds taken.
  */
 export const SEND_LOOP = `
-async function sendAll(url, bodies, type, concurrency) {
+async function sendAll(url, bodies, type, concurrency, acks) {
   let next = 0;
   const t0 = performance.now();
   await Promise.all(Array.from({ length: Number(concurrency) }, async () => {
@@ -90,6 +90,8 @@ async function sendAll(url, bodies, type, concurrency) {
         if (res.status !== 503 && res.status !== 429) throw new Error('HTTP ' + res.status);
         await new Promise((r) => setTimeout(r, 100));
       }
+      // When each request was acknowledged, ms from the start (sustained.ts).
+      acks?.push(performance.now() - t0);
     }
   }));
   return (performance.now() - t0) / 1000;

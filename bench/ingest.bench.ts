@@ -152,6 +152,20 @@ async function printAlone(protoBodies: Buffer[], ndjsonBodies: Buffer[], jsonCei
 }
 
 /**
+ * Adds each thread's CPU ms since `threads0` to `sum`; threads that ended meanwhile (the senders'
+ * worker) get the rest of the process's CPU since `all0`.
+ */
+function addThreads(sum: Map<string, number>, threads0: Map<string, number>, all0: number): void {
+  let named = 0;
+  for (const [name, ms] of threadCpuMs()) {
+    const d = ms - (threads0.get(name) ?? 0);
+    sum.set(name, (sum.get(name) ?? 0) + d);
+    named += d;
+  }
+  sum.set('(ended: sender worker)', (sum.get('(ended: sender worker)') ?? 0) + processCpuMs() - all0 - named);
+}
+
+/**
  * The same rows in blocks of `perInsert`. A function of its own, so that the decoded rows die with
  * it: kept in main()'s scope, 200,000 row objects stayed alive through the sustained runs, and
  * every full garbage collection marked them again (V8's helper threads took 8 µs per record).
@@ -241,15 +255,7 @@ async function main() {
     const all0 = processCpuMs();
     const threads0 = threadCpuMs();
     const secs = await run();
-    const sum = (byThread[path] ??= new Map());
-    let named = 0;
-    for (const [name, ms] of threadCpuMs()) {
-      const d = ms - (threads0.get(name) ?? 0);
-      sum.set(name, (sum.get(name) ?? 0) + d);
-      named += d;
-    }
-    // Threads that ended within the run (the senders' worker) are the rest of the process's CPU.
-    sum.set('(ended: sender worker)', (sum.get('(ended: sender worker)') ?? 0) + processCpuMs() - all0 - named);
+    addThreads((byThread[path] ??= new Map()), threads0, all0);
     const c = (cpu[path] ??= { main: [], all: [], busy: [] });
     c.main.push(((mainThreadCpuMs() - main0) * 1000) / ROWS);
     c.all.push(((processCpuMs() - all0) * 1000) / ROWS);
@@ -326,14 +332,7 @@ async function main() {
           all0 = processCpuMs();
           threads0 = threadCpuMs();
         });
-        const sum = (byThread[`sustained ${p}`] ??= new Map());
-        let named = 0;
-        for (const [name, ms] of threadCpuMs()) {
-          const d = ms - (threads0.get(name) ?? 0);
-          sum.set(name, (sum.get(name) ?? 0) + d);
-          named += d;
-        }
-        sum.set('(ended: sender worker)', (sum.get('(ended: sender worker)') ?? 0) + processCpuMs() - all0 - named);
+        addThreads((byThread[`sustained ${p}`] ??= new Map()), threads0, all0);
         const s = (sustained[p] ??= { middle: [], overall: [], main: [], all: [] });
         s.middle.push(r.middle);
         s.overall.push(r.overall);

@@ -10,38 +10,23 @@ import { Worker } from 'node:worker_threads';
 import protobuf from 'protobufjs';
 import { linearRegression } from 'simple-statistics';
 import { otlpBody, record } from './ingest-data.ts';
+import { SEND_LOOP } from './collector-alone.ts';
 
-// Like SEND_LOOP (collector-alone.ts), and keeps when each request was acknowledged (ms).
-const SENDER = `
+// SEND_LOOP, keeping when each request was acknowledged. The thread copies its own bodies (fetch
+// takes no view of shared memory) before it says 'ready', so the caller's CPU accounting starts
+// after them.
+const SENDER = `${SEND_LOOP}
 const { parentPort, workerData } = require('node:worker_threads');
 const { url, shared, offsets, type, concurrency } = workerData;
-// Own copies of the bodies (fetch takes no view of shared memory), made before 'ready', so that
-// the caller's CPU accounting starts after them.
 const bodies = offsets.slice(1).map((end, i) => new Uint8Array(shared, offsets[i], end - offsets[i]).slice());
 parentPort.postMessage('ready');
-parentPort.once('message', () => run());
-const run = () => (async () => {
-  let next = 0;
-  const t0 = performance.now();
+parentPort.once('message', () => {
   const acks = [];
-  await Promise.all(Array.from({ length: Number(concurrency) }, async () => {
-    while (next < bodies.length) {
-      const body = bodies[next++];
-      for (;;) {
-        const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': type } });
-        await res.arrayBuffer();
-        if (res.status === 200) break;
-        if (res.status !== 503 && res.status !== 429) throw new Error('HTTP ' + res.status);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      acks.push(performance.now() - t0);
-    }
-  }));
-  parentPort.postMessage(acks);
-})().catch((err) => parentPort.postMessage({ error: String(err) }));
+  sendAll(url, bodies, type, concurrency, acks).then(() => parentPort.postMessage(acks), (err) => parentPort.postMessage({ error: String(err) }));
+});
 `;
 
-/** Request bodies of `rows` predictions (ids `s<i>`, a day apart from the burst runs' rows), `perRequest` each. */
+/** Request bodies of `rows` predictions (ids `s<i>`, none of them the burst runs' own), `perRequest` each. */
 export function sustainedBodies(Req: protobuf.Type, rows: number, perRequest: number, base: number): { protobuf: SharedBodies; ndjson: SharedBodies } {
   const out = { protobuf: [] as Buffer[], ndjson: [] as Buffer[] };
   // Chunk by chunk, so that no million row objects stay alive into the runs.
