@@ -165,6 +165,12 @@ function addThreads(sum: Map<string, number>, threads0: Map<string, number>, all
   sum.set('(ended: sender worker)', (sum.get('(ended: sender worker)') ?? 0) + processCpuMs() - all0 - named);
 }
 
+/** The threads of `sum` (CPU ms) as µs per record over `records`, largest first, those under 0.2 left out. */
+function threadLine(sum: Map<string, number>, records: number): string {
+  const us = [...sum].map(([name, ms]) => [name, (ms * 1000) / records] as const).filter(([, v]) => v >= 0.2);
+  return us.sort((a, b) => b[1] - a[1]).map(([name, v]) => `${name} ${v.toFixed(1)}`).join(', ');
+}
+
 /**
  * The same rows in blocks of `perInsert`. A function of its own, so that the decoded rows die with
  * it: kept in main()'s scope, 200,000 row objects stayed alive through the sustained runs, and
@@ -363,8 +369,7 @@ async function main() {
   if (process.argv.includes('--threads')) {
     console.log('CPU µs per record by thread (all rounds; ClickHouse threads by pool name):');
     for (const k of ['ceiling', 'protobuf', 'ndjson']) {
-      const rows = [...byThread[k]].filter(([, ms]) => ms * 1000 / (3 * ROWS) >= 0.2).sort((a, b) => b[1] - a[1]);
-      console.log(`  ${labels[k]}: ${rows.map(([name, ms]) => `${name} ${((ms * 1000) / (3 * ROWS)).toFixed(1)}`).join(', ')}`);
+      console.log(`  ${labels[k]}: ${threadLine(byThread[k], 3 * ROWS)}`);
     }
   }
   console.log(`rounds: ${Object.entries(results).map(([k, v]) => `${k} ${v.map((x) => Math.round(x)).join('/')}`).join('; ')}`);
@@ -385,8 +390,7 @@ async function main() {
     if (process.argv.includes('--threads')) {
       console.log('CPU µs per record by thread, sustained (all rounds):');
       for (const k of ['protobuf', 'ndjson']) {
-        const rows = [...byThread[`sustained ${k}`]].filter(([, ms]) => ms * 1000 / (3 * SUSTAINED_ROWS) >= 0.2).sort((a, b) => b[1] - a[1]);
-        console.log(`  ${k}: ${rows.map(([name, ms]) => `${name} ${((ms * 1000) / (3 * SUSTAINED_ROWS)).toFixed(1)}`).join(', ')}`);
+        console.log(`  ${k}: ${threadLine(byThread[`sustained ${k}`], 3 * SUSTAINED_ROWS)}`);
       }
     }
   }

@@ -92,8 +92,8 @@ function removeStaleFiles(dir: string): void {
 /**
  * Writes a batch's Native blocks to a new file in one request to the thread pool (a writev of all
  * of them). fs.promises.writeFile sends at most 512 KiB per request, and each next one waits for a
- * turn of the event loop: behind a burst of requests being parsed, a batch's file took 1-1.6 s to
- * write, while ClickHouse sat idle and every sender waited for the insert (BENCHMARKS.md, issue 12,
+ * turn of the event loop: behind a burst of requests being parsed, a batch's file took up to 1.6 s
+ * to write, while ClickHouse sat idle and every sender waited for the insert (BENCHMARKS.md, issue 12,
  * fifth part).
  */
 async function writeBlocks(file: string, blocks: readonly Buffer[]): Promise<void> {
@@ -231,7 +231,7 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
     },
     async insertNative(table, columns, body, o) {
       if (body.length === 0) return;
-      // Blocks go to the file or the socket one by one: joining them copied every batch once more.
+      // Blocks go to the file (one writev) or the socket as they are: joining them copied every batch once more.
       const chunks: readonly Buffer[] = Buffer.isBuffer(body) ? [body] : body;
       const cols = columns.map(ident).join(', ');
       const settings = insertSettings(o);
