@@ -185,6 +185,8 @@ interface AloneSpec {
   concurrency: number;
   rounds: number;
   flushMs: number;
+  /** Each path runs again through a second collector with this many decode threads (0: not). */
+  decodeThreads: number;
   /** A CPU profile of the collector's main thread over the runs goes to this file (DevTools format). */
   profile?: string;
 }
@@ -193,10 +195,10 @@ interface AloneSpec {
  * Runs each path `rounds` times against the discarding endpoint, in a collector process of its
  * own (this file run as a script); medians.
  */
-export async function collectorAlone(o: { bodies: { path: string; url: string; type: string; bodies: Buffer[] }[]; rows: number; concurrency: number; rounds: number; flushMs: number; profile?: string }): Promise<AloneFigure[]> {
+export async function collectorAlone(o: { bodies: { path: string; url: string; type: string; bodies: Buffer[] }[]; rows: number; concurrency: number; rounds: number; flushMs: number; decodeThreads: number; profile?: string }): Promise<AloneFigure[]> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-alone-'));
   try {
-    const spec: AloneSpec = { rows: o.rows, concurrency: o.concurrency, rounds: o.rounds, flushMs: o.flushMs, paths: [], profile: o.profile && path.resolve(o.profile) };
+    const spec: AloneSpec = { rows: o.rows, concurrency: o.concurrency, rounds: o.rounds, flushMs: o.flushMs, decodeThreads: o.decodeThreads, paths: [], profile: o.profile && path.resolve(o.profile) };
     for (const [k, p] of o.bodies.entries()) {
       const dir = path.join(tmp, `bodies-${k}`);
       fs.mkdirSync(dir);
@@ -225,18 +227,23 @@ async function runAlone(o: AloneSpec): Promise<AloneFigure[]> {
   const config = loadConfig({
     overrides: {
       'storage.url': `http://127.0.0.1:${port}`, 'storage.dataDir': path.join(tmp, 'unused'), 'spool.dir': path.join(tmp, 'spool'),
-      'writer.maxBatchRows': 100_000, 'writer.flushIntervalMs': o.flushMs, 'writer.maxQueueRows': 2_000_000, 'server.bodyLimitBytes': 256 * 1024 * 1024,
+      'writer.maxBatchRows': 100_000, 'writer.flushIntervalMs': o.flushMs, 'writer.maxQueueRows': 2_000_000, 'server.bodyLimitBytes': 256 * 1024 * 1024, 'server.decodeThreads': 0,
     },
   });
   const store = await createStore({ url: config.storage.url });
   const collector = buildCollector({ store, config, logger: pino({ level: 'error' }) });
   await collector.app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(collector.app.server.address() as { port: number }).port}`;
+  // The second collector, with decode threads: its threads are this process's too.
+  const threaded = o.decodeThreads > 0 ? buildCollector({ store, config: { ...config, server: { ...config.server, decodeThreads: o.decodeThreads } }, logger: pino({ level: 'error' }) }) : null;
+  await threaded?.app.listen({ host: '127.0.0.1', port: 0 });
+  const targets: [string, string, typeof collector][] = [['', base, collector]];
+  if (threaded) targets.push([`, ${o.decodeThreads} decode thr.`, `http://127.0.0.1:${(threaded.app.server.address() as { port: number }).port}`, threaded]);
   const out: AloneFigure[] = [];
   const profile = o.profile ? await profiler(o.profile) : null;
   await profile?.resume();
   try {
-    for (const p of o.paths) {
+    for (const p of o.paths) for (const [suffix, target, col] of targets) {
       const rates: number[] = [];
       const cpus: number[] = [];
       const mains: number[] = [];
@@ -244,8 +251,8 @@ async function runAlone(o: AloneSpec): Promise<AloneFigure[]> {
       for (let r = 0; r < o.rounds; r++) {
         const m0 = mainThreadCpuMs();
         const c0 = process.cpuUsage();
-        const secs = await runSender(`${base}${p.url}`, p.dir, p.type, o.concurrency);
-        await collector.writer.flush();
+        const secs = await runSender(`${target}${p.url}`, p.dir, p.type, o.concurrency);
+        await col.writer.flush();
         const c = process.cpuUsage(c0);
         rates.push(o.rows / secs);
         cpus.push((c.user + c.system) / o.rows);
@@ -254,18 +261,20 @@ async function runAlone(o: AloneSpec): Promise<AloneFigure[]> {
       const cpu = median(cpus);
       const threads = [...threadCpuMs()].map(([name, ms]): [string, number] => [name, ((ms - (threads0.get(name) ?? 0)) * 1000) / (o.rows * o.rounds)]);
       threads.sort((a, b) => b[1] - a[1]);
-      out.push({ path: p.path, perSecond: median(rates), mainUsPerRecord: median(mains), cpuUsPerRecord: cpu, perCore: 1e6 / cpu, threads });
+      out.push({ path: p.path + suffix, perSecond: median(rates), mainUsPerRecord: median(mains), cpuUsPerRecord: cpu, perCore: 1e6 / cpu, threads });
     }
     // Every record reached the endpoint as one inserted row.
     const lines = await new Promise<number>((resolve) => {
       endpoint.once('message', (n) => resolve(Number(n)));
       endpoint.send('count');
     });
-    const expected = o.rows * o.rounds * o.paths.length;
+    const expected = o.rows * o.rounds * o.paths.length * targets.length;
     if (lines < expected) throw new Error(`the endpoint received ${lines} rows, expected at least ${expected}`);
     await profile?.pause();
     await profile?.save();
   } finally {
+    await threaded?.app.close();
+    await threaded?.writer.close();
     await collector.app.close();
     await collector.writer.close();
     await store.close();

@@ -11,7 +11,10 @@
 // alone in this thread: the per-record cost of each collector stage (decode, transform, encode, GC).
 // Usage: node --max-semi-space-size=64 bin/run-ts.mjs bench/ingest.bench.ts [--rows N] [--batch N]
 //        [--concurrency N] [--flush-ms N] [--sustained-rows N] [--stages-only] [--alone-only] [--no-alone]
-//        [--profile FILE] [--threads]
+//        [--profile FILE] [--threads] [--decode-threads N]
+// Every run goes through a collector without decode threads (server.decodeThreads 0); with
+// --decode-threads N (default 1; 0 leaves them out) the sustained runs and the collector alone also
+// run through one with N, beside the same runs without.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,6 +48,8 @@ const CONCURRENCY = numArg('concurrency', 32);
 const FLUSH_MS = numArg('flush-ms', 1000);
 // Rows of each sustained run (sustained.ts): several times the senders' window; 0 skips them.
 const SUSTAINED_ROWS = numArg('sustained-rows', 600_000);
+// Decode threads of the second collector the sustained and collector-alone runs also measure.
+const DECODE_THREADS = numArg('decode-threads', 1);
 const COLUMNS = NATIVE_TABLES.predictions;
 const COLUMN_NAMES = COLUMNS.map((c) => c.name);
 
@@ -130,7 +135,7 @@ async function stages(protoBody: Buffer, ndjsonBody: Buffer, records: number, re
 /** The collector alone in server mode (ClickHouse elsewhere: a discarding endpoint), the fleet-sizing figure. */
 async function printAlone(protoBodies: Buffer[], ndjsonBodies: Buffer[], jsonCeiling: number): Promise<void> {
   const figures = await collectorAlone({
-    rows: ROWS, concurrency: CONCURRENCY, rounds: 3, flushMs: FLUSH_MS,
+    rows: ROWS, concurrency: CONCURRENCY, rounds: 3, flushMs: FLUSH_MS, decodeThreads: DECODE_THREADS,
     // --profile FILE: the collector process's main thread goes to FILE.alone.
     profile: process.argv.includes('--profile') ? `${process.argv[process.argv.indexOf('--profile') + 1]}.alone` : undefined,
     bodies: [
@@ -139,9 +144,9 @@ async function printAlone(protoBodies: Buffer[], ndjsonBodies: Buffer[], jsonCei
     ],
   });
   console.log('collector alone, server mode (a collector process of its own; inserts to a loopback endpoint that discards them; senders and endpoint in other processes; medians of 3):');
-  console.log('path                     predictions/s   CPU µs/record: main thread  whole collector process   predictions/s per core');
+  console.log(`${'path'.padEnd(42)} predictions/s   CPU µs/record: main thread  whole collector process   predictions/s per core`);
   for (const f of figures) {
-    console.log(`${f.path.padEnd(24)} ${Math.round(f.perSecond).toLocaleString('en').padStart(13)} ${f.mainUsPerRecord.toFixed(1).padStart(27)} ${f.cpuUsPerRecord.toFixed(1).padStart(24)} ${Math.round(f.perCore).toLocaleString('en').padStart(24)}`);
+    console.log(`${f.path.padEnd(42)} ${Math.round(f.perSecond).toLocaleString('en').padStart(13)} ${f.mainUsPerRecord.toFixed(1).padStart(27)} ${f.cpuUsPerRecord.toFixed(1).padStart(24)} ${Math.round(f.perCore).toLocaleString('en').padStart(24)}`);
   }
   if (jsonCeiling > 0) {
     console.log(`per core over the old ceiling of this run (less tied to the machine's speed than the rates): ${figures.map((f) => `${f.path} ${(f.perCore / jsonCeiling).toFixed(2)}`).join(', ')}`);
@@ -216,12 +221,16 @@ function bodies(Req: protobuf.Type) {
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-ingest-'));
-  const config = loadConfig({ overrides: { 'storage.dataDir': dataDir, 'writer.maxBatchRows': 100_000, 'writer.flushIntervalMs': FLUSH_MS, 'writer.maxQueueRows': 2_000_000, 'server.bodyLimitBytes': 256 * 1024 * 1024 } });
+  const config = loadConfig({ overrides: { 'storage.dataDir': dataDir, 'writer.maxBatchRows': 100_000, 'writer.flushIntervalMs': FLUSH_MS, 'writer.maxQueueRows': 2_000_000, 'server.bodyLimitBytes': 256 * 1024 * 1024, 'server.decodeThreads': 0 } });
   const store = await createStore({ dataDir });
   await migrate(store);
   const collector = buildCollector({ store, config, logger: pino({ level: 'error' }) });
   await collector.app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(collector.app.server.address() as { port: number }).port}`;
+  // The same collector with decode threads, over the same store (sustained runs only).
+  const threaded = DECODE_THREADS > 0 ? buildCollector({ store, config: { ...config, server: { ...config.server, decodeThreads: DECODE_THREADS } }, logger: pino({ level: 'error' }) }) : null;
+  await threaded?.app.listen({ host: '127.0.0.1', port: 0 });
+  const threadedUrl = threaded ? `http://127.0.0.1:${(threaded.app.server.address() as { port: number }).port}` : '';
   const Req = requestType('logs');
 
   const { protoBodies, ndjsonBodies, ceilingBodies, jsonCeilingBodies, baseBodies } = bodies(Req);
@@ -240,6 +249,8 @@ async function main() {
     process.argv.push('--stages-only');
   }
   if (process.argv.includes('--stages-only')) {
+    await threaded?.app.close();
+    await threaded?.writer.close();
     await collector.app.close();
     await collector.writer.close();
     await store.close();
@@ -327,13 +338,17 @@ async function main() {
   const sustained: Record<string, { middle: number[]; overall: number[]; main: number[]; all: number[] }> = {};
   if (SUSTAINED_ROWS > 0) {
     const sb = sustainedBodies(Req, SUSTAINED_ROWS, PER_REQUEST, Date.now() - 3600_000);
+    const runs: [string, string, string, typeof sb.ndjson][] = [['protobuf', `${url}/v1/logs`, 'application/x-protobuf', sb.protobuf], ['ndjson', `${url}/v1/predictions`, 'application/x-ndjson', sb.ndjson]];
+    // With decode threads: each path again through the threaded collector, in the same rounds.
+    if (threaded) runs.push(['protobuf+threads', `${threadedUrl}/v1/logs`, 'application/x-protobuf', sb.protobuf], ['ndjson+threads', `${threadedUrl}/v1/predictions`, 'application/x-ndjson', sb.ndjson]);
     for (let round = 0; round < 3; round++) {
-      for (const [p, route, type, bs] of [['protobuf', '/v1/logs', 'application/x-protobuf', sb.protobuf], ['ndjson', '/v1/predictions', 'application/x-ndjson', sb.ndjson]] as const) {
+      // The threaded runs go first in the middle round, so neither kind always follows the other.
+      for (const [p, target, type, bs] of round === 1 ? [...runs].reverse() : runs) {
         await sameStart();
         let main0 = 0;
         let all0 = 0;
         let threads0 = new Map<string, number>();
-        const r = await sustainedRun(`${url}${route}`, bs, type, CONCURRENCY, PER_REQUEST, () => {
+        const r = await sustainedRun(target, bs, type, CONCURRENCY, PER_REQUEST, () => {
           main0 = mainThreadCpuMs();
           all0 = processCpuMs();
           threads0 = threadCpuMs();
@@ -350,8 +365,9 @@ async function main() {
   const [{ n }] = await store.query<{ n: number }>(`SELECT sum(predictions) AS n FROM ${store.t('latency_1m')}`);
   const ceiling = median(results.ceiling);
   // 13 timed paths (3 rounds of 4, then the small inserts), each after a base of ROWS rows, then
-  // the sustained runs (3 rounds of 2), each after the same base.
-  console.log(`rollup rows counted: ${n} (expected ${ROWS * 13 * 2 + (SUSTAINED_ROWS > 0 ? 6 * (ROWS + SUSTAINED_ROWS) : 0)})`);
+  // the sustained runs (3 rounds of 2, or 4 with decode threads), each after the same base.
+  const sustainedRuns = SUSTAINED_ROWS > 0 ? 3 * (threaded ? 4 : 2) : 0;
+  console.log(`rollup rows counted: ${n} (expected ${ROWS * 13 * 2 + sustainedRuns * (ROWS + SUSTAINED_ROWS)})`);
   console.log('path                     predictions/s (median of 3)  vs ceiling   CPU µs/record: main thread  whole process   event loop busy');
   const labels: Record<string, string> = {
     ceiling: 'raw insert ceiling',
@@ -382,20 +398,24 @@ async function main() {
     const window = CONCURRENCY * PER_REQUEST;
     if (SUSTAINED_ROWS < 3 * window) console.log(`(under 3 times the senders' window of ${window.toLocaleString('en')} rows: the middle of the stream is an insert or two, and its rate means little)`);
     console.log('path                     predictions/s   whole run /s   over the old ceiling   CPU µs/record: main thread  whole process');
-    for (const [k, label] of [['protobuf', 'OTLP/HTTP protobuf'], ['ndjson', 'NDJSON /v1/predictions']] as const) {
+    const paths: [string, string][] = [['protobuf', 'OTLP/HTTP protobuf'], ['ndjson', 'NDJSON /v1/predictions']];
+    if (threaded) paths.push(['protobuf+threads', `protobuf, ${DECODE_THREADS} decode thr.`], ['ndjson+threads', `NDJSON, ${DECODE_THREADS} decode thr.`]);
+    for (const [k, label] of paths) {
       const v = sustained[k];
       console.log(`${label.padEnd(24)} ${Math.round(median(v.middle)).toLocaleString('en').padStart(13)} ${Math.round(median(v.overall)).toLocaleString('en').padStart(14)} ${(median(v.middle) / jsonCeiling).toFixed(2).padStart(22)} ${median(v.main).toFixed(1).padStart(27)} ${median(v.all).toFixed(1).padStart(14)}`);
     }
     console.log(`sustained rounds: ${Object.entries(sustained).map(([k, v]) => `${k} ${v.middle.map((x) => Math.round(x)).join('/')}`).join('; ')}`);
     if (process.argv.includes('--threads')) {
       console.log('CPU µs per record by thread, sustained (all rounds):');
-      for (const k of ['protobuf', 'ndjson']) {
+      for (const [k] of paths) {
         console.log(`  ${k}: ${threadLine(byThread[`sustained ${k}`], 3 * SUSTAINED_ROWS)}`);
       }
     }
   }
   if (!process.argv.includes('--no-alone')) await printAlone(protoBodies, ndjsonBodies, jsonCeiling);
   console.log(`load average at end: ${load()}`);
+  await threaded?.app.close();
+  await threaded?.writer.close();
   await collector.app.close();
   await collector.writer.close();
   await store.close();

@@ -1,15 +1,11 @@
 import { Counter, type Registry } from 'prom-client';
-import { MwError } from '../core/errors.ts';
 import type { BatchWriter } from '../storage/writer.ts';
-import { transformLogs } from './otlp/logs.ts';
-import { transformMetrics } from './otlp/metrics.ts';
-import { transformTraces } from './otlp/traces.ts';
 import type { PredictionRow } from './predictions/record.ts';
-import { dropExpired, expiredMessage } from './retention-filter.ts';
-import { applyWriteScope } from './auth/write-scope.ts';
 import type { ModelScope } from './auth/scope.ts';
-import { redactRows } from './privacy/apply.ts';
 import type { PrivacyPolicy } from './privacy/policy.ts';
+import { decodeBody, otlpRecords, type BodyKind, type DecodedRecords } from './ingest-body.ts';
+import { prepareWrite, type PreparedWrite } from './ingest-prepare.ts';
+import type { DecodePool } from './decode/pool.ts';
 
 /** What happened to the records of one request: how many were stored and rejected, and why. */
 export interface IngestResult {
@@ -23,15 +19,14 @@ export interface IngestOptions {
   /** Makes the write idempotent: the same token and rows a second time add nothing (per table). */
   dedupToken?: string;
   /** The caller's API key scope (HTTP with auth on): rows of other models are refused. */
-  scope?: ModelScope & { keyId?: string };
+  scope?: ModelScope & { keyId?: string; patterns?: readonly string[] };
 }
-
-type TableRows = [table: string, rows: readonly object[]];
 
 /**
  * Turns decoded payloads (OTLP logs/metrics/traces, flat predictions) into table rows and hands
  * them to the batch writer. Resolves once every row is durable; throws MW_ERR_QUEUE_FULL (before
  * writing anything) when the writer cannot take the rows. HTTP and Kafka both go through here.
+ * With a decode pool, request bodies are decoded, filtered and encoded in its threads (body()).
  */
 export class Ingestor {
   private readonly received: Counter<string>;
@@ -39,10 +34,12 @@ export class Ingestor {
 
   private readonly retentionDays: number;
   private readonly privacy: PrivacyPolicy | null;
+  private readonly pool: DecodePool | null;
 
-  constructor(private readonly writer: BatchWriter, registry?: Registry, opts: { retentionDays?: number; privacy?: PrivacyPolicy | null } = {}) {
+  constructor(private readonly writer: BatchWriter, registry?: Registry, opts: { retentionDays?: number; privacy?: PrivacyPolicy | null; pool?: DecodePool | null } = {}) {
     this.retentionDays = opts.retentionDays ?? 0;
     this.privacy = opts.privacy ?? null;
+    this.pool = opts.pool ?? null;
     const registers = registry ? [registry] : [];
     this.received = new Counter({ name: 'modelwatch_records_received_total', help: 'Records received, by signal', labelNames: ['signal'], registers });
     this.rejected = new Counter({ name: 'modelwatch_records_rejected_total', help: 'Records rejected as invalid, by signal', labelNames: ['signal'], registers });
@@ -50,27 +47,32 @@ export class Ingestor {
 
   /** Stores a decoded ExportLogsServiceRequest. */
   async logs(req: unknown, opts?: IngestOptions): Promise<IngestResult> {
-    const b = transformLogs(req);
-    return this.store('logs', [['predictions', b.predictions], ['ground_truth', b.groundTruth], ['logs', b.logs]], b.rejected, b.errors, undefined, opts);
+    return this.store(otlpRecords('logs', req), opts);
   }
 
   /** Stores a decoded ExportMetricsServiceRequest. */
   async metrics(req: unknown, opts?: IngestOptions): Promise<IngestResult> {
-    const b = transformMetrics(req);
-    // GPU samples are copies of points already counted.
-    const accepted = b.points.length + b.histograms.length;
-    return this.store('metrics', [['metric_points', b.points], ['metric_histograms', b.histograms], ['gpu_samples', b.gpu]], b.rejected, b.errors, accepted, opts);
+    return this.store(otlpRecords('metrics', req), opts);
   }
 
   /** Stores a decoded ExportTraceServiceRequest. */
   async traces(req: unknown, opts?: IngestOptions): Promise<IngestResult> {
-    const b = transformTraces(req);
-    return this.store('traces', [['spans', b.spans]], b.rejected, b.errors, undefined, opts);
+    return this.store(otlpRecords('traces', req), opts);
   }
 
   /** Stores prediction rows already validated (flat JSON / NDJSON, Kafka). */
   async predictions(rows: PredictionRow[], rejected: number, errors: string[], opts?: IngestOptions): Promise<IngestResult> {
-    return this.store('predictions', [['predictions', rows]], rejected, errors, undefined, opts);
+    return this.store({ signal: 'predictions', tables: [['predictions', rows]], rejected, errors }, opts);
+  }
+
+  /**
+   * Stores one request body (OTLP protobuf or JSON of `kind`, or flat predictions): decoded in a
+   * decode thread when the collector has them, else here. Throws MW_ERR_BODY_UNDECODABLE for a
+   * body that cannot be read.
+   */
+  body(kind: BodyKind, proto: boolean, body: Uint8Array, opts?: IngestOptions): Promise<IngestResult> {
+    if (this.pool) return this.pool.run(kind, proto, body, opts?.scope).then((prepared) => this.commit(prepared, opts));
+    return this.store(decodeBody(kind, proto, body), opts);
   }
 
   // Not async on purpose: V8 keeps an async function's locals alive across its awaits, dead or not,
@@ -78,42 +80,20 @@ export class Ingestor {
   // to writer.flushIntervalMs). With many requests in flight those rows are promoted to the old
   // generation, and garbage collection became the collector's largest cost. The promise returned
   // holds only the counts. A synchronous throw becomes the async caller's rejection.
-  private store(signal: string, tables: TableRows[], rejected: number, errors: string[], accepted?: number, opts?: IngestOptions): Promise<IngestResult> {
-    if (this.retentionDays > 0) {
-      const minTsMs = Date.now() - this.retentionDays * 86_400_000;
-      for (const entry of tables) {
-        const { kept, expired, oldestMs } = dropExpired(entry[1], minTsMs);
-        if (expired === 0) continue;
-        entry[1] = kept;
-        // GPU samples are copies of metric points, already refused with them.
-        if (entry[0] === 'gpu_samples') continue;
-        rejected += expired;
-        if (accepted !== undefined) accepted -= expired;
-        errors = [...errors, expiredMessage(entry[0], expired, oldestMs, this.retentionDays)];
-      }
-    }
-    if (opts?.scope && !opts.scope.unrestricted) {
-      const scoped = applyWriteScope(tables, opts.scope, opts.scope.keyId);
-      if (scoped.refused > 0 && scoped.kept === 0) throw new MwError('MW_ERR_FORBIDDEN', scoped.errors.join('; '));
-      tables = scoped.tables;
-      rejected += scoped.refused;
-      if (accepted !== undefined) accepted -= scoped.refused;
-      errors = [...errors, ...scoped.errors];
-    }
-    // Before the writer: a redacted value reaches neither ClickHouse, nor the spool, nor a dead letter.
-    if (this.privacy) for (const [table, rows] of tables) redactRows(this.privacy, table, rows);
-    const total = tables.reduce((n, [, rows]) => n + rows.length, 0);
-    const count = accepted ?? total;
-    this.received.inc({ signal }, count + rejected);
-    if (rejected) this.rejected.inc({ signal }, rejected);
+  private store(d: DecodedRecords, opts?: IngestOptions): Promise<IngestResult> {
+    return this.commit(prepareWrite(d, { retentionDays: this.retentionDays, privacy: this.privacy }, opts?.scope), opts);
+  }
+
+  // Counts the request and queues its encoded rows; resolves when they are durable.
+  private commit(p: PreparedWrite, opts?: IngestOptions): Promise<IngestResult> {
+    this.received.inc({ signal: p.signal }, p.accepted + p.rejected);
+    if (p.rejected) this.rejected.inc({ signal: p.signal }, p.rejected);
     // Why the writer cannot take the rows (queue full, spool full, shutting down) is its to say.
-    const refused = this.writer.refusal(total);
+    const refused = this.writer.refusal(p.rows);
     if (refused) throw refused;
     const token = opts?.dedupToken;
-    const written = Promise.all(
-      tables.filter(([, rows]) => rows.length > 0).map(([table, rows]) => this.writer.write(table, rows, token ? { dedupToken: `${token}:${table}` } : undefined)),
-    );
-    const result: IngestResult = { accepted: count, rejected, errors };
+    const written = Promise.all(p.tables.map(([table, payload]) => this.writer.writePayload(table, payload, token ? { dedupToken: `${token}:${table}` } : undefined)));
+    const result: IngestResult = { accepted: p.accepted, rejected: p.rejected, errors: p.errors };
     return written.then(() => result);
   }
 }

@@ -8,6 +8,7 @@ import { migrationsApplied } from '../storage/migrate.ts';
 import { BatchWriter } from '../storage/writer.ts';
 import { spoolOptionsFrom } from '../storage/spool.ts';
 import { Ingestor } from './ingest.ts';
+import { DecodePool } from './decode/pool.ts';
 import { ingestRoutes } from './http/otlp-routes.ts';
 import { readRoutes } from './http/read-routes.ts';
 import { installAuth } from './auth/hook.ts';
@@ -40,7 +41,9 @@ export function buildCollector(opts: { store: Store; config: Config; logger: Log
   const registry = opts.registry ?? new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'modelwatch_process_' });
   const writer = new BatchWriter(store, { ...config.writer, spool: spoolOptionsFrom(config), registry, log: opts.logger });
-  const ingestor = new Ingestor(writer, registry, { retentionDays: config.storage.retentionDays, privacy });
+  const threads = config.server.decodeThreads;
+  const pool = threads > 0 ? new DecodePool(threads, { retentionDays: config.storage.retentionDays, privacy: config.privacy }, opts.logger) : null;
+  const ingestor = new Ingestor(writer, registry, { retentionDays: config.storage.retentionDays, privacy, pool });
   const app: FastifyInstance = Fastify({
     ...(https ? { https } : {}),
     loggerInstance: opts.logger as unknown as FastifyBaseLogger,
@@ -75,6 +78,9 @@ export function buildCollector(opts: { store: Store; config: Config; logger: Log
     const timer = setInterval(() => app.server.closeIdleConnections(), 50);
     app.server.once('close', () => clearInterval(timer));
   });
+
+  // After the server has closed: requests in flight have had their answers.
+  if (pool) app.addHook('onClose', () => pool.close());
 
   installAuth(app, { keys: authKeys });
 

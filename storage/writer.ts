@@ -163,6 +163,11 @@ export class BatchWriter {
     return this.enqueue(table, toPayload(table, rows), opts);
   }
 
+  /** Like write(), for rows already encoded (collector/ingest-prepare.ts, perhaps in a decode thread). */
+  writePayload(table: string, payload: Payload, opts?: WriteOptions): Promise<void> {
+    return this.enqueue(table, payload, opts);
+  }
+
   /** Like write(), for rows already encoded as JSON lines. */
   writeLines(table: string, lines: string[], opts?: WriteOptions): Promise<void> {
     return this.enqueue(table, { lines }, opts);

@@ -33,14 +33,13 @@ export const OPEN_SCOPE: ModelScope = { unrestricted: true, allows: () => true }
 export function principalOf(rec: KeyRecord, tenants: Tenants): Principal {
   const patterns = [...rec.tenants.flatMap((t) => tenants[t]?.models ?? []), ...rec.models];
   const unrestricted = rec.tenants.length === 0 && rec.models.length === 0;
+  return { keyId: rec.id, access: new Set(rec.access), patterns, ...modelScope(patterns, unrestricted) };
+}
+
+/** The scope of a set of model patterns (also how a decode thread rebuilds a request's scope). */
+export function modelScope(patterns: readonly string[], unrestricted: boolean): ModelScope {
   const set = new PatternSet(patterns);
-  return {
-    keyId: rec.id,
-    access: new Set(rec.access),
-    patterns,
-    unrestricted,
-    allows: unrestricted ? () => true : (model: string) => model !== '' && set.matches(model),
-  };
+  return { unrestricted, allows: unrestricted ? () => true : (model: string) => model !== '' && set.matches(model) };
 }
 
 /** Tenants a config key names that the config does not define (start-up refuses them). */

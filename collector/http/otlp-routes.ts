@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MwError } from '../../core/errors.ts';
-import { decodeRequest, encodeResponse, encodeStatus, jsonResponse, type Signal } from '../otlp/codec.ts';
-import { parsePredictionsBody } from '../predictions/json.ts';
+import { encodeResponse, encodeStatus, jsonResponse, type Signal } from '../otlp/codec.ts';
+import type { BodyKind } from '../ingest-body.ts';
 import { partialMessage, type Ingestor, type IngestResult } from '../ingest.ts';
 import { decodeContentEncoding } from './decompress.ts';
-import { jsonErrorMessage } from '../privacy/messages.ts';
 
 const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPES = ['application/json', 'application/x-ndjson', 'application/ndjson', 'text/plain'];
@@ -82,50 +81,22 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRouteOption
     return sendError(req, reply, 500, 'internal error', 'MW_ERR_WRITE_FAILED');
   });
 
-  // Decodes the body and hands it to the ingestor; the promise holds only the result. Kept out of
-  // the async handlers: V8 keeps an async function's locals alive across its awaits, so a decoded
-  // body held there would live (and be promoted by the GC) until its rows are flushed. The body is
-  // dropped from the request once decoded, for the same reason: megabytes per request in flight.
-  const ingestOtlp = (signal: Signal, req: FastifyRequest, proto: boolean): Promise<IngestResult> => {
-    const body = takeBody(req);
-    let decoded: unknown;
-    try {
-      decoded = proto ? decodeRequest(signal, body) : body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      throw new MwError('MW_ERR_BODY_UNDECODABLE', proto ? `protobuf: ${(err as Error).message}` : jsonErrorMessage(err));
-    }
-    if (!proto && (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded))) {
-      throw new MwError('MW_ERR_BODY_UNDECODABLE', 'JSON: the body must be an object');
-    }
+  // Hands the body to the ingestor (which decodes it here or in a decode thread); the promise holds
+  // only the result. Kept out of the async handlers: V8 keeps an async function's locals alive
+  // across its awaits, so a decoded body held there would live (and be promoted by the GC) until its
+  // rows are flushed. The body is dropped from the request for the same reason: megabytes per
+  // request in flight.
+  const ingest = (kind: BodyKind, req: FastifyRequest, proto: boolean): Promise<IngestResult> => {
     // With auth on, the key's model scope decides which records may be written.
-    const o = req.principal ? { scope: req.principal } : undefined;
-    return (signal === 'logs' ? opts.ingestor.logs(decoded, o) : signal === 'metrics' ? opts.ingestor.metrics(decoded, o) : opts.ingestor.traces(decoded, o)).catch((err) => {
-      // OTLP/JSON is parsed without a schema: a body of the wrong shape (a number where a list
-      // belongs...) fails in the transform, before anything is written. The sender's error: 400, not
-      // 500 (and the message never quotes the body, which may hold values a privacy rule removes).
-      if (!proto && (err instanceof TypeError || err instanceof RangeError)) throw new MwError('MW_ERR_BODY_UNDECODABLE', 'JSON does not follow the OTLP schema (a field has the wrong type or shape)');
-      throw err;
-    });
+    return opts.ingestor.body(kind, proto, takeBody(req), req.principal ? { scope: req.principal } : undefined);
   };
 
   const otlp = (signal: Signal) => async (req: FastifyRequest, reply: FastifyReply) => {
     const proto = isProtobuf(req);
-    const result = await ingestOtlp(signal, req, proto);
+    const result = await ingest(signal, req, proto);
     const message = partialMessage(result);
     if (proto) return reply.type(PROTOBUF).send(Buffer.from(encodeResponse(signal, result.rejected, message)));
     return reply.type('application/json').send(jsonResponse(signal, result.rejected, message));
-  };
-
-  // As ingestOtlp(), for the flat prediction endpoint.
-  const ingestPredictions = (req: FastifyRequest): Promise<IngestResult> => {
-    const body = takeBody(req);
-    let parsed;
-    try {
-      parsed = parsePredictionsBody(body.toString('utf8'));
-    } catch (err) {
-      throw new MwError('MW_ERR_BODY_UNDECODABLE', (err as Error).message);
-    }
-    return opts.ingestor.predictions(parsed.rows, parsed.rejected, parsed.errors, req.principal ? { scope: req.principal } : undefined);
   };
 
   app.post('/v1/logs', otlp('logs'));
@@ -134,7 +105,7 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRouteOption
 
   app.post('/v1/predictions', async (req, reply) => {
     if (isProtobuf(req)) throw new MwError('MW_ERR_UNSUPPORTED_MEDIA_TYPE', 'send JSON or NDJSON to /v1/predictions');
-    const result = await ingestPredictions(req);
+    const result = await ingest('predictions', req, false);
     return reply.type('application/json').send({
       accepted: result.accepted,
       rejected: result.rejected,

@@ -7,7 +7,8 @@ import { decodeLogsRequest } from './logs-wire.ts';
 import { transformLogs } from './logs.ts';
 import { closePrediction, openPrediction, PredictionDraft } from './prediction-log.ts';
 import { knownAttribute } from './prediction-wire.ts';
-import { Reader } from './wire.ts';
+import { MAX_ANY_VALUE_DEPTH, Reader } from './wire.ts';
+import { deepProtoLogsBody } from '../../test/robustness/fuzz-helpers.ts';
 
 const Req = requestType('logs');
 const { Writer } = protobuf;
@@ -242,6 +243,13 @@ describe('lean OTLP logs decoder', () => {
     expect(out.predictions).toHaveLength(0);
     expect(out.rejected).toBe(3);
     expect(rows(decodeLogsRequest(body))).toBe(rows(Req.decode(body)));
+  });
+
+  it(`reads AnyValues nested ${MAX_ANY_VALUE_DEPTH} deep and refuses deeper ones, whatever the stack of the thread`, () => {
+    const out = transformLogs(decodeLogsRequest(deepProtoLogsBody(MAX_ANY_VALUE_DEPTH)));
+    expect(out.rejected).toBe(1); // an array is no feature value: the record is refused, the body read
+    expect(out.errors[0]).toMatch(/feature "deep" has unsupported type array/);
+    expect(() => decodeLogsRequest(deepProtoLogsBody(MAX_ANY_VALUE_DEPTH + 1))).toThrow(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
   });
 
   it('keeps 64-bit nanosecond timestamps exact', () => {

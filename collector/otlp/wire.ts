@@ -41,8 +41,16 @@ export function expect(r: R, wire: number, want: number): boolean {
   return false;
 }
 
+/**
+ * How deep arrays and maps may nest in one AnyValue (protobuf's C++ parser allows 100 messages).
+ * A bound of its own, rather than the call stack's: a body then decodes or not whichever thread
+ * reads it (decode threads have a larger stack than the event loop).
+ */
+export const MAX_ANY_VALUE_DEPTH = 100;
+
 /** An AnyValue. It is a oneof: the last member on the wire replaces any earlier one (as protobufjs does). */
-export function anyValue(r: R, end: number): Record<string, unknown> {
+export function anyValue(r: R, end: number, depth = 0): Record<string, unknown> {
+  if (depth > MAX_ANY_VALUE_DEPTH) throw new RangeError(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
   let v: Record<string, unknown> = {};
   while (r.pos < end) {
     const tag = r.uint32();
@@ -52,8 +60,8 @@ export function anyValue(r: R, end: number): Record<string, unknown> {
       case 2: if (expect(r, wire, VARINT)) v = { boolValue: r.bool() }; break;
       case 3: if (expect(r, wire, VARINT)) v = { intValue: int64Number(r) }; break;
       case 4: if (expect(r, wire, FIXED64)) v = { doubleValue: r.double() }; break;
-      case 5: if (expect(r, wire, LEN)) v = { arrayValue: { values: repeated(r, sub(r), anyValue) } }; break;
-      case 6: if (expect(r, wire, LEN)) v = { kvlistValue: { values: repeated(r, sub(r), keyValue) } }; break;
+      case 5: if (expect(r, wire, LEN)) v = { arrayValue: { values: repeated(r, sub(r), anyValue, depth + 1) } }; break;
+      case 6: if (expect(r, wire, LEN)) v = { kvlistValue: { values: repeated(r, sub(r), keyValue, depth + 1) } }; break;
       case 7: if (expect(r, wire, LEN)) v = { bytesValue: r.bytes() }; break;
       default: r.skipType(wire);
     }
@@ -62,18 +70,18 @@ export function anyValue(r: R, end: number): Record<string, unknown> {
 }
 
 // Field 1 of ArrayValue and KeyValueList: repeated messages.
-function repeated(r: R, end: number, item: (r: R, end: number) => Record<string, unknown>): Record<string, unknown>[] {
+function repeated(r: R, end: number, item: (r: R, end: number, depth: number) => Record<string, unknown>, depth: number): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   while (r.pos < end) {
     const tag = r.uint32();
-    if (tag >>> 3 === 1 && (tag & 7) === LEN) out.push(item(r, sub(r)));
+    if (tag >>> 3 === 1 && (tag & 7) === LEN) out.push(item(r, sub(r), depth));
     else r.skipType(tag & 7);
   }
   return out;
 }
 
 /** A KeyValue: `{ key }`, or `{ key, value }` when the value is set. */
-export function keyValue(r: R, end: number): Record<string, unknown> {
+export function keyValue(r: R, end: number, depth = 0): Record<string, unknown> {
   let key = '';
   let value: Record<string, unknown> | undefined;
   while (r.pos < end) {
@@ -81,7 +89,7 @@ export function keyValue(r: R, end: number): Record<string, unknown> {
     const wire = tag & 7;
     switch (tag >>> 3) {
       case 1: if (expect(r, wire, LEN)) key = r.string(); break;
-      case 2: if (expect(r, wire, LEN)) value = anyValue(r, sub(r)); break;
+      case 2: if (expect(r, wire, LEN)) value = anyValue(r, sub(r), depth); break;
       default: r.skipType(wire);
     }
   }

@@ -1,3 +1,10 @@
+import os from 'node:os';
+/**
+ * Decode threads when the config names none: one core left to the event loop (and an embedded
+ * ClickHouse), at most 4; none on one core. Measured in BENCHMARKS.md ("Issue 12, sixth part").
+ */
+export const DEFAULT_DECODE_THREADS = Math.min(4, Math.max(0, os.availableParallelism() - 1));
+
 /**
  * The configuration schema: every setting modelwatch reads, with its type, default and range.
  * Other parts add their section here rather than reading the environment themselves.
@@ -16,6 +23,7 @@ export const configSchema = {
         bodyLimitBytes: { type: 'integer', default: 20 * 1024 * 1024, minimum: 1024, maximum: 1024 * 1024 * 1024 },
         publicUrl: { type: 'string', default: '' },
         maxRssBytes: { type: 'integer', default: 0, minimum: 0, maximum: 1024 * 1024 * 1024 * 1024 },
+        decodeThreads: { type: 'integer', default: DEFAULT_DECODE_THREADS, minimum: 0, maximum: 64 },
         tls: {
           type: 'object',
           additionalProperties: false,
@@ -208,7 +216,7 @@ export const configSchema = {
 
 /** The validated configuration, with every default filled in. */
 export interface Config {
-  server: { host: string; port: number; bodyLimitBytes: number; publicUrl: string; /** Ingest answers 503 while the process RSS is above this (0 = off). */ maxRssBytes: number; tls: { keyFile: string; certFile: string } };
+  server: { host: string; port: number; bodyLimitBytes: number; publicUrl: string; /** Ingest answers 503 while the process RSS is above this (0 = off). */ maxRssBytes: number; /** Worker threads that decode ingest bodies (0: on the event loop). */ decodeThreads: number; tls: { keyFile: string; certFile: string } };
   storage: {
     dataDir: string;
     url: string;
@@ -310,6 +318,7 @@ export const ENV_KEYS: Record<string, string> = {
   MODELWATCH_HOUR_RETENTION_DAYS: 'storage.hourRetentionDays',
   MODELWATCH_DAY_RETENTION_DAYS: 'storage.dayRetentionDays',
   MODELWATCH_SERVER_MAX_RSS_BYTES: 'server.maxRssBytes',
+  MODELWATCH_SERVER_DECODE_THREADS: 'server.decodeThreads',
   MODELWATCH_SPOOL_DIR: 'spool.dir',
   MODELWATCH_SPOOL_MAX_BYTES: 'spool.maxBytes',
   MODELWATCH_LOG_LEVEL: 'log.level',

@@ -212,7 +212,10 @@ const lenField = (num: number, bytes: Buffer) => Buffer.concat([varint((num << 3
 const kvBytes = (key: string, value: Buffer) => Buffer.concat([lenField(1, Buffer.from(key)), lenField(2, value)]);
 
 /** The same as deepJsonLogs, as protobuf (written by hand: protobufjs's encoder recurses too). */
-export const deepProtoLogs = fc.integer({ min: 100, max: 20_000 }).map((depth) => {
+export const deepProtoLogs = fc.integer({ min: 100, max: 20_000 }).map((depth) => deepProtoLogsBody(depth));
+
+/** A logs request whose feature `deep` is an AnyValue of `depth` nested arrays around a string. */
+export function deepProtoLogsBody(depth: number): Buffer {
   // Built outside-in from lengths computed inside-out: nesting by concatenation would copy O(depth²) bytes.
   const leaf = lenField(1, Buffer.from('leaf'));
   const prefixes: Buffer[] = [];
@@ -233,7 +236,7 @@ export const deepProtoLogs = fc.integer({ min: 100, max: 20_000 }).map((depth) =
     lenField(6, kvBytes('ml.feature.deep', any)),
   ]);
   return lenField(1, lenField(2, lenField(2, record)));
-});
+}
 
 type JsonMutation = { pick: number; kind: 'replace' | 'delete' | 'wrap' | 'dup' | 'rename'; value: unknown; name: string };
 const jsonMutation: fc.Arbitrary<JsonMutation> = fc.record({
