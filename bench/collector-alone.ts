@@ -243,25 +243,32 @@ async function runAlone(o: AloneSpec): Promise<AloneFigure[]> {
   const profile = o.profile ? await profiler(o.profile) : null;
   await profile?.resume();
   try {
-    for (const p of o.paths) for (const [suffix, target, col] of targets) {
-      const rates: number[] = [];
-      const cpus: number[] = [];
-      const mains: number[] = [];
-      const threads0 = threadCpuMs();
+    for (const p of o.paths) {
+      // With two collectors their rounds alternate, and which goes first alternates too: neither
+      // always runs after the other, nor all its rounds in one stretch of the machine's speed.
+      const runs = targets.map(() => ({ rates: [] as number[], cpus: [] as number[], mains: [] as number[], threads: new Map<string, number>() }));
       for (let r = 0; r < o.rounds; r++) {
-        const m0 = mainThreadCpuMs();
-        const c0 = process.cpuUsage();
-        const secs = await runSender(`${target}${p.url}`, p.dir, p.type, o.concurrency);
-        await col.writer.flush();
-        const c = process.cpuUsage(c0);
-        rates.push(o.rows / secs);
-        cpus.push((c.user + c.system) / o.rows);
-        mains.push(((mainThreadCpuMs() - m0) * 1000) / o.rows);
+        for (const k of r % 2 ? [...targets.keys()].reverse() : targets.keys()) {
+          const [, target, col] = targets[k];
+          const run = runs[k];
+          const threads0 = threadCpuMs();
+          const m0 = mainThreadCpuMs();
+          const c0 = process.cpuUsage();
+          const secs = await runSender(`${target}${p.url}`, p.dir, p.type, o.concurrency);
+          await col.writer.flush();
+          const c = process.cpuUsage(c0);
+          run.rates.push(o.rows / secs);
+          run.cpus.push((c.user + c.system) / o.rows);
+          run.mains.push(((mainThreadCpuMs() - m0) * 1000) / o.rows);
+          for (const [name, ms] of threadCpuMs()) run.threads.set(name, (run.threads.get(name) ?? 0) + ms - (threads0.get(name) ?? 0));
+        }
       }
-      const cpu = median(cpus);
-      const threads = [...threadCpuMs()].map(([name, ms]): [string, number] => [name, ((ms - (threads0.get(name) ?? 0)) * 1000) / (o.rows * o.rounds)]);
-      threads.sort((a, b) => b[1] - a[1]);
-      out.push({ path: p.path + suffix, perSecond: median(rates), mainUsPerRecord: median(mains), cpuUsPerRecord: cpu, perCore: 1e6 / cpu, threads });
+      for (const [k, run] of runs.entries()) {
+        const cpu = median(run.cpus);
+        const threads = [...run.threads].map(([name, ms]): [string, number] => [name, (ms * 1000) / (o.rows * o.rounds)]);
+        threads.sort((a, b) => b[1] - a[1]);
+        out.push({ path: p.path + targets[k][0], perSecond: median(run.rates), mainUsPerRecord: median(run.mains), cpuUsPerRecord: cpu, perCore: 1e6 / cpu, threads });
+      }
     }
     // Every record reached the endpoint as one inserted row.
     const lines = await new Promise<number>((resolve) => {

@@ -71,7 +71,9 @@ export class Ingestor {
    * body that cannot be read.
    */
   body(kind: BodyKind, proto: boolean, body: Uint8Array, opts?: IngestOptions): Promise<IngestResult> {
-    if (this.pool) return this.pool.run(kind, proto, body, opts?.scope).then((prepared) => this.commit(prepared, opts));
+    const scope = opts?.scope;
+    // A restricted scope crosses to a thread as its patterns; one without them is applied here.
+    if (this.pool && (!scope || scope.unrestricted || scope.patterns)) return this.pool.run(kind, proto, body, scope).then((prepared) => this.commit(prepared, opts));
     return this.store(decodeBody(kind, proto, body), opts);
   }
 

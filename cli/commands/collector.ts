@@ -59,7 +59,7 @@ export function registerCollector(program: Command): void {
     stopOnSignals({ log, message: 'shutting down: finishing requests and the Kafka chunk in progress, flushing queued rows', collector, store, parts });
     try {
       const address = await collector.app.listen({ host: config.server.host, port: config.server.port, ...listenText(config, 'modelwatch collector') });
-      if (logFormat(config) === 'json') log.info({ address, mode: store.mode }, 'modelwatch collector listening');
+      if (logFormat(config) === 'json') log.info({ address, mode: store.mode, decodeThreads: config.server.decodeThreads }, 'modelwatch collector listening');
       if (kafkaOptions) {
         parts.push(await startKafkaIngest(kafkaOptions, { ingestor: collector.ingestor, store, log, registry: collector.registry }));
       }

@@ -77,7 +77,7 @@ export function registerServe(program: Command): void {
     try {
       const what = `modelwatch ${store.mode === 'embedded' ? `(embedded ClickHouse in ${config.storage.dataDir})` : `(ClickHouse ${config.storage.url})`}`;
       const address = await collector.app.listen({ host: config.server.host, port: config.server.port, ...listenText(config, what) });
-      if (logFormat(config) === 'json') log.info({ address, mode: store.mode }, 'modelwatch listening');
+      if (logFormat(config) === 'json') log.info({ address, mode: store.mode, decodeThreads: config.server.decodeThreads }, 'modelwatch listening');
       // Kafka after the collector (it writes through the same ingestor); stopped with the other parts, before the writer closes.
       if (kafkaConfigured(config)) {
         parts.push(await startKafkaIngest(kafkaOptionsFromConfig(config), { ingestor: collector.ingestor, store, log, registry: collector.registry }));

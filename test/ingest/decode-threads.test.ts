@@ -7,6 +7,8 @@ import { loadConfig } from '../../core/config/load.ts';
 import { buildCollector, type Collector } from '../../collector/server.ts';
 import { generateKey, hashKey } from '../../collector/auth/keys.ts';
 import { DecodePool } from '../../collector/decode/pool.ts';
+import { Ingestor } from '../../collector/ingest.ts';
+import { BatchWriter } from '../../storage/writer.ts';
 import type { Store } from '../../storage/client.ts';
 import { createTestStore } from '../helpers/store.ts';
 import { JSON_SEEDS, PROTO_SEEDS } from '../robustness/fuzz-helpers.ts';
@@ -104,6 +106,22 @@ describe('decode threads', () => {
     expect(inline.rows.predictions.join('\n')).not.toContain('a@b.c');
     expect(inline.rows.gpu_samples.length).toBeGreaterThan(0);
     expect(inline.rows.spans.length).toBe(1);
+  });
+});
+
+describe('Ingestor with decode threads', () => {
+  it('applies a restricted scope that has no patterns to send on the event loop', async () => {
+    const writer = new BatchWriter(store, { maxBatchRows: 1000, flushIntervalMs: 50, maxQueueRows: 10_000, maxAttempts: 2, retryBaseMs: 10 });
+    const pool = new DecodePool(1, { retentionDays: 0, privacy: loadConfig({ overrides: {} }).privacy });
+    try {
+      const ingestor = new Ingestor(writer, undefined, { pool });
+      const body = Buffer.from([line(flat('ok', 'q1')), line(flat('other', 'q2'))].join('\n'));
+      const scope = { unrestricted: false, allows: (m: string) => m === 'ok', keyId: 'custom' };
+      expect(await ingestor.body('predictions', false, body, { scope })).toMatchObject({ accepted: 1, rejected: 1 });
+    } finally {
+      await pool.close();
+      await writer.close();
+    }
   });
 });
 
