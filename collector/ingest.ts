@@ -73,7 +73,7 @@ export class Ingestor {
   body(kind: BodyKind, proto: boolean, body: Uint8Array, opts?: IngestOptions): Promise<IngestResult> {
     const scope = opts?.scope;
     // A restricted scope crosses to a thread as its patterns; one without them is applied here.
-    if (this.pool && (!scope || scope.unrestricted || scope.patterns)) return this.pool.run(kind, proto, body, scope).then((prepared) => this.commit(prepared, opts));
+    if (this.pool && this.pool.live > 0 && (!scope || scope.unrestricted || scope.patterns)) return this.pool.run(kind, proto, body, scope).then((prepared) => this.commit(prepared, opts));
     return this.store(decodeBody(kind, proto, body), opts);
   }
 

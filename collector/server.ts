@@ -14,7 +14,7 @@ import { readRoutes } from './http/read-routes.ts';
 import { installAuth } from './auth/hook.ts';
 import { AuthKeys } from './auth/key-source.ts';
 import { checkExposure, isLoopback, tlsOptions } from './auth/exposure.ts';
-import { compilePrivacy } from './privacy/policy.ts';
+import { compilePrivacy, withKeyRead } from './privacy/policy.ts';
 import { RequestLogController } from './request-log.ts';
 
 /** The running collector: the fastify app and what it writes through. */
@@ -42,7 +42,7 @@ export function buildCollector(opts: { store: Store; config: Config; logger: Log
   collectDefaultMetrics({ register: registry, prefix: 'modelwatch_process_' });
   const writer = new BatchWriter(store, { ...config.writer, spool: spoolOptionsFrom(config), registry, log: opts.logger });
   const threads = config.server.decodeThreads;
-  const pool = threads > 0 ? new DecodePool(threads, { retentionDays: config.storage.retentionDays, privacy: config.privacy }, opts.logger) : null;
+  const pool = threads > 0 ? new DecodePool(threads, { retentionDays: config.storage.retentionDays, privacy: withKeyRead(config.privacy) }, opts.logger) : null;
   const ingestor = new Ingestor(writer, registry, { retentionDays: config.storage.retentionDays, privacy, pool });
   const app: FastifyInstance = Fastify({
     ...(https ? { https } : {}),

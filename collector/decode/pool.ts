@@ -19,15 +19,22 @@ interface Pending {
 interface Thread {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Whether it has answered a job: a thread that dies before its first answer may not start at all. */
+  answered: boolean;
+  /** Threads of this slot in a row that died before their first answer. */
+  failedStarts: number;
 }
 
 const ENTRY = new URL('./thread-entry.mjs', import.meta.url);
+// A slot whose threads die this many times in a row before answering is given up (no restart loop).
+const MAX_FAILED_STARTS = 3;
 
 /**
  * Worker threads that decode, filter and encode request bodies (collector/decode/worker.ts), so
  * that one collector process uses more than one core for ingest. A job goes to the thread with the
  * fewest jobs outstanding. A thread that dies fails its jobs (the senders retry on 500) and is
- * replaced.
+ * replaced, unless its slot's threads keep dying before their first answer: then the slot is given
+ * up, and with no thread left the ingestor decodes on the event loop (`live`).
  */
 export class DecodePool {
   private readonly threads: Thread[] = [];
@@ -35,13 +42,19 @@ export class DecodePool {
   private closed = false;
 
   constructor(readonly size: number, private readonly data: DecodeThreadData, private readonly log?: { error(obj: object, msg: string): void }) {
-    for (let i = 0; i < size; i++) this.threads.push(this.start());
+    for (let i = 0; i < size; i++) this.threads.push(this.start(0));
   }
 
-  private start(): Thread {
+  /** Threads running now (fewer than `size` once slots are given up). */
+  get live(): number {
+    return this.threads.length;
+  }
+
+  private start(failedStarts: number): Thread {
     const worker = new Worker(ENTRY, { workerData: this.data });
-    const t: Thread = { worker, pending: new Map() };
+    const t: Thread = { worker, pending: new Map(), answered: false, failedStarts };
     worker.on('message', (a: DecodeAnswer) => {
+      t.answered = true;
       const p = t.pending.get(a.id);
       if (!p) return;
       t.pending.delete(a.id);
@@ -53,7 +66,14 @@ export class DecodePool {
       for (const p of t.pending.values()) p.reject(new Error(`decode thread exited (code ${code}) before answering`));
       t.pending.clear();
       const i = this.threads.indexOf(t);
-      if (i >= 0 && !this.closed) this.threads[i] = this.start();
+      if (i < 0 || this.closed) return;
+      const failedStarts = t.answered ? 0 : t.failedStarts + 1;
+      if (failedStarts < MAX_FAILED_STARTS) {
+        this.threads[i] = this.start(failedStarts);
+        return;
+      }
+      this.threads.splice(i, 1);
+      this.log?.error({ failedStarts, live: this.threads.length }, this.threads.length ? 'a decode thread keeps dying before its first answer; running with fewer' : 'no decode thread starts; decoding on the event loop');
     });
     return t;
   }
@@ -64,7 +84,7 @@ export class DecodePool {
    * principal does).
    */
   run(kind: BodyKind, proto: boolean, body: Uint8Array, scope?: ModelScope & { keyId?: string; patterns?: readonly string[] }): Promise<PreparedWrite> {
-    if (this.closed) return Promise.reject(new Error('decode threads are closed'));
+    if (this.closed || this.threads.length === 0) return Promise.reject(new Error(this.closed ? 'decode threads are closed' : 'no decode thread is running'));
     let spec: ScopeSpec | undefined;
     if (scope && !scope.unrestricted) {
       if (!scope.patterns) return Promise.reject(new Error('a restricted scope without its patterns cannot be sent to a decode thread'));

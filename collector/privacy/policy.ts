@@ -96,6 +96,15 @@ function readKey(cfg: Config['privacy'], readFile: (f: string) => string): { key
 }
 
 /**
+ * `cfg` with the HMAC key of `privacy.hmacKeyFile` read into `privacy.hmacKey`: what decode threads
+ * compile, so that a thread started later does not depend on the file still being readable.
+ */
+export function withKeyRead(cfg: Config['privacy'], readFile: (f: string) => string = (f) => fs.readFileSync(f, 'utf8')): Config['privacy'] {
+  if (!cfg?.hmacKeyFile || cfg.hmacKey || (cfg.rules ?? []).length === 0) return cfg;
+  return { ...cfg, hmacKey: readKey(cfg, readFile)!.key.toString('utf8'), hmacKeyFile: '' };
+}
+
+/**
  * Validates and compiles `privacy` from the config; null when there are no rules. Stops start-up
  * (MW_ERR_CONFIG_INVALID, naming the key, the value and what was expected) on a hash rule without
  * a key, a short key, or bucket bounds that are missing or not strictly increasing.

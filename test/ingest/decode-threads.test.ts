@@ -128,6 +128,26 @@ describe('Ingestor with decode threads', () => {
 describe('DecodePool', () => {
   const data = { retentionDays: 0, privacy: loadConfig({ overrides: {} }).privacy };
 
+  it('gives up threads that never start, and the ingestor then decodes on the event loop', async () => {
+    // A hash rule without its key: compiling the policy throws as each thread loads.
+    const broken = { ...data, privacy: { ...data.privacy, rules: [{ feature: 'x', action: 'hash' as const }] } };
+    const errors: string[] = [];
+    const pool = new DecodePool(1, broken, { error: (_o, msg) => void errors.push(msg) });
+    const writer = new BatchWriter(store, { maxBatchRows: 1000, flushIntervalMs: 50, maxQueueRows: 10_000, maxAttempts: 2, retryBaseMs: 10 });
+    try {
+      const first = pool.run('predictions', false, Buffer.from(line(flat('m', 'g1'))));
+      await expect(first).rejects.toThrow(/decode thread exited/);
+      while (pool.live > 0) await new Promise((r) => setTimeout(r, 50));
+      expect(errors).toContain('no decode thread starts; decoding on the event loop');
+      await expect(pool.run('predictions', false, Buffer.from('{}'))).rejects.toThrow(/no decode thread is running/);
+      const ingestor = new Ingestor(writer, undefined, { pool });
+      expect(await ingestor.body('predictions', false, Buffer.from(line(flat('m', 'g2'))))).toMatchObject({ accepted: 1, rejected: 0 });
+    } finally {
+      await pool.close();
+      await writer.close();
+    }
+  });
+
   it('fails the jobs of a thread that dies and replaces it', async () => {
     const pool = new DecodePool(1, data);
     try {

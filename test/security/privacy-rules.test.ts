@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config/load.ts';
 import type { Config } from '../../core/config/schema.ts';
-import { bucketLabel, compilePrivacy, type PrivacyPolicy } from '../../collector/privacy/policy.ts';
+import { bucketLabel, compilePrivacy, withKeyRead, type PrivacyPolicy } from '../../collector/privacy/policy.ts';
 import { redactPrediction, redactRawText } from '../../collector/privacy/apply.ts';
 import { jsonErrorMessage } from '../../collector/privacy/messages.ts';
 import { parsePredictionsBody } from '../../collector/predictions/json.ts';
@@ -52,6 +52,11 @@ describe('privacy rules: start-up validation', () => {
       const fromFile = compilePrivacy(privacy({ rules: [{ feature: 'a', action: 'hash' }], hmacKeyFile: file }))!;
       const expected = createHmac('sha256', KEY).update('v').digest('hex').slice(0, 32);
       expect(fromFile.hash('v')).toBe(expected);
+      // What decode threads get: the key read once, so a thread started later needs no file.
+      const read = withKeyRead(privacy({ rules: [{ feature: 'a', action: 'hash' }], hmacKeyFile: file }));
+      expect(read.hmacKeyFile).toBe('');
+      fs.rmSync(file);
+      expect(compilePrivacy(read)!.hash('v')).toBe(expected);
       const cfg = loadConfig({ env: { MODELWATCH_PRIVACY_HMAC_KEY: KEY }, overrides: { 'privacy.rules': [{ feature: 'a', action: 'hash' }] } });
       expect(compilePrivacy(cfg.privacy)!.hash('v')).toBe(expected);
     } finally {
