@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../../core/config/schema.ts';
-import type { ModelScope } from '../auth/scope.ts';
+import type { IngestOptions } from '../ingest.ts';
 import type { BodyKind } from '../ingest-body.ts';
 import type { PreparedWrite } from '../ingest-prepare.ts';
 import { errorFrom, type DecodeAnswer, type DecodeJob, type ScopeSpec } from './protocol.ts';
@@ -83,12 +83,12 @@ export class DecodePool {
    * the caller must not use it after. A restricted scope must carry its patterns (an API key's
    * principal does).
    */
-  run(kind: BodyKind, proto: boolean, body: Uint8Array, scope?: ModelScope & { keyId?: string; patterns?: readonly string[] }): Promise<PreparedWrite> {
+  run(kind: BodyKind, proto: boolean, body: Uint8Array, scope?: IngestOptions['scope']): Promise<PreparedWrite> {
     if (this.closed || this.threads.length === 0) return Promise.reject(new Error(this.closed ? 'decode threads are closed' : 'no decode thread is running'));
     let spec: ScopeSpec | undefined;
     if (scope && !scope.unrestricted) {
       if (!scope.patterns) return Promise.reject(new Error('a restricted scope without its patterns cannot be sent to a decode thread'));
-      spec = { unrestricted: false, patterns: scope.patterns, keyId: scope.keyId };
+      spec = { patterns: scope.patterns, keyId: scope.keyId };
     }
     let t = this.threads[0];
     for (const c of this.threads) if (c.pending.size < t.pending.size) t = c;

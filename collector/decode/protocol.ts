@@ -2,9 +2,8 @@ import { MwError, type ErrorCode } from '../../core/errors.ts';
 import type { BodyKind } from '../ingest-body.ts';
 import type { PreparedWrite } from '../ingest-prepare.ts';
 
-/** The caller's model scope as a decode thread rebuilds it (a function does not cross threads). */
+/** A restricted model scope as a decode thread rebuilds it (a function does not cross threads). */
 export interface ScopeSpec {
-  unrestricted: boolean;
   patterns: readonly string[];
   keyId?: string;
 }

@@ -19,7 +19,7 @@ parentPort!.on('message', (job: DecodeJob) => {
   let answer: DecodeAnswer;
   const transfer: ArrayBuffer[] = [];
   try {
-    const scope = job.scope ? { ...modelScope(job.scope.patterns, job.scope.unrestricted), keyId: job.scope.keyId } : undefined;
+    const scope = job.scope ? { ...modelScope(job.scope.patterns, false), keyId: job.scope.keyId } : undefined;
     const prepared = prepareWrite(decodeBody(job.kind, job.proto, job.body), settings, scope);
     for (const [, payload] of prepared.tables) {
       if (!payload.blocks) continue;
